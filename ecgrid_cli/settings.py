@@ -1,0 +1,115 @@
+"""Resolved settings: command-line flag > environment > config profile > default.
+
+pydantic-settings does the layering: flags arrive as init values, ``ECGRID_*``
+variables as the environment source, and the selected profile of the config file as
+a custom source below them. Imported only by commands that talk to the API.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from ecgrid_cli import config_file
+from ecgrid_cli.errors import UsageError
+from ecgrid_cli.profiles import DEFAULT_BASE_URL, profile_values, select_profile
+
+
+class Settings(BaseSettings):
+    """Everything a command needs to reach the API."""
+
+    model_config = SettingsConfigDict(env_prefix="ECGRID_", extra="ignore")
+
+    api_key: SecretStr | None = None
+    base_url: str = DEFAULT_BASE_URL
+    timeout: float = Field(30.0, gt=0, le=3600)
+    retries: int = Field(5, ge=0, le=50)
+    ecgrid_id: int | None = Field(None, ge=1)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    settings: Settings
+    profile: str
+    config_path: Path
+    sources: dict[str, str]  # setting name -> "flag" | "env" | "profile" | "default"
+    warnings: tuple[str, ...]
+
+
+class _ProfileSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+def resolve(
+    *,
+    profile: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+) -> Resolved:
+    path = config_file.config_path()
+    data = config_file.load(path)
+    warnings = [w for w in [config_file.insecure_mode_warning(path)] if w]
+    name, explicit = select_profile(profile, data)
+    from_profile = profile_values(name, explicit, data, path)
+    flags = {
+        key: value
+        for key, value in {"base_url": base_url, "timeout": timeout, "retries": retries}.items()
+        if value is not None
+    }
+
+    class _Layered(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, _ProfileSource(settings_cls, from_profile)
+
+    try:
+        settings = _Layered(**flags)
+    except ValidationError as exc:
+        raise UsageError(_describe(exc, flags, from_profile, name)) from None
+    sources = {field: _source(field, flags, from_profile) for field in Settings.model_fields}
+    return Resolved(settings, name, path, sources, tuple(warnings))
+
+
+def _source(field: str, flags: dict[str, Any], from_profile: dict[str, Any]) -> str:
+    if field in flags:
+        return "flag"
+    if os.environ.get(f"ECGRID_{field.upper()}"):
+        return "env"
+    if field in from_profile:
+        return "profile"
+    return "default"
+
+
+def _describe(
+    exc: ValidationError, flags: dict[str, Any], from_profile: dict[str, Any], profile: str
+) -> str:
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first.get("loc") else "setting"
+    where = {
+        "flag": f"--{field.replace('_', '-')}",
+        "env": f"ECGRID_{field.upper()}",
+        "profile": f"{field} in profile {profile!r}",
+        "default": field,
+    }[_source(field, flags, from_profile)]
+    return f"invalid {where}: {first.get('msg', 'invalid value')}"
