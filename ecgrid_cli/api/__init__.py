@@ -1,0 +1,1 @@
+"""The thin HTTP layer: transport (envelope, retries), client (endpoints), models."""
