@@ -7,15 +7,15 @@ nothing below it prints errors or calls ``sys.exit``.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 
 from ecgrid_cli import __version__
 from ecgrid_cli.commands import auth, config, ids, interconnect, partners, sandbox
 from ecgrid_cli.context import AppContext, GlobalFlags
 from ecgrid_cli.errors import EcgridError
+from ecgrid_cli.output import Output
 
 EXIT_OK = 0
 EXIT_CODES = {
@@ -107,24 +107,36 @@ def run(argv: list[str] | None = None) -> int:
     except EcgridError as err:
         out.error(err.code, err.message, err.http_status)
         return EXIT_CODES.get(err.kind, 1)
-    except click.UsageError as err:
-        command = err.ctx.command_path if err.ctx else "ecgrid"
-        out.error("UsageError", f"{err.format_message()} (see '{command} --help')", None)
-        return 2
-    except click.ClickException as err:
-        out.error("UsageError", err.format_message(), None)
-        return err.exit_code
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         out.error("Interrupted", "interrupted", None)
         return EXIT_CODES["interrupted"]
     except BrokenPipeError:
         _silence_stdout()
         return 1
     except Exception as err:  # the last line of defence: one line, never a traceback
+        if _is_click_error(err):
+            return _report_click_error(out, err)
         out.error("InternalError", f"unexpected error: {type(err).__name__}: {err}", None)
         return 1
     finally:
         app_ctx.close()
+
+
+def _is_click_error(err: Exception) -> bool:
+    """Click's exceptions (Typer vendors its own copy, so match by shape, not class)."""
+    return hasattr(err, "format_message") and isinstance(getattr(err, "exit_code", None), int)
+
+
+def _report_click_error(out: Output, err: Any) -> int:
+    ctx = getattr(err, "ctx", None)
+    if type(err).__name__ == "NoArgsIsHelpError":
+        out.err_line(err.format_message())  # a group run without a sub-command: its help
+        return 2
+    message = err.format_message()
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    out.error("UsageError", message, None)
+    return err.exit_code
 
 
 def _silence_stdout() -> None:

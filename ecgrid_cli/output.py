@@ -206,7 +206,7 @@ class Output:
         from rich import box
         from rich.table import Table
 
-        table = Table(box=box.SIMPLE_HEAD, show_header=show_header, pad_edge=False)
+        table = Table(box=box.SIMPLE_HEAD, show_header=show_header, show_edge=False, pad_edge=False)
         for column in columns:
             table.add_column(column.header, no_wrap=column.key != "description")
         for row in rows:

@@ -56,7 +56,7 @@ _PERMANENT_CONNECT_HINTS = (
 class RetryPolicy:
     retries: int = 5
     deadline_seconds: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = field(default_factory=lambda: time.sleep)
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
 

@@ -1,0 +1,45 @@
+"""Envelope builders and sample payloads for the CLI tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+def ok(data: Any, status: int = 200):
+    return httpx.Response(
+        status, json={"success": True, "data": data, "errorCode": None, "message": None}
+    )
+
+
+def fail(status: int, code: str, message: str = "refused", headers: dict | None = None):
+    return httpx.Response(
+        status,
+        json={"success": False, "data": None, "errorCode": code, "message": message},
+        headers=headers,
+    )
+
+
+PARTNER = {
+    "ecGridId": 334455,
+    "mailboxId": 3001,
+    "networkId": 9,
+    "qualifier": "01",
+    "id": "PARTNERCO      ",
+    "description": "Partner Company Inc.",
+    "status": "Active",
+    "routingGroup": "ProductionA",
+    "ediStandard": "X12",
+}
+
+
+def interconnect(ic_id: int, a: int, b: int, status: str = "Active") -> dict:
+    return {
+        "interconnectId": ic_id,
+        "ecGridIdFrom": a,
+        "ecGridIdTo": b,
+        "status": status,
+        "created": "2026-05-07T11:00:00Z",
+        "modified": "2026-05-07T11:00:00Z",
+    }

@@ -1,0 +1,184 @@
+"""`ecgrid partners create|get|list|count|delete` against mocked HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cli_support import fail, interconnect, ok
+
+
+def test_create_posts_the_pair_and_prints_the_interconnect(cli, api):
+    route = api.post("/v2/partners").mock(return_value=ok(interconnect(88200, 111111, 334455)))
+    result = cli("partners", "create", "--from", "111111", "--to", "334455", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == interconnect(88200, 111111, 334455)
+    assert json.loads(route.calls.last.request.content) == {
+        "ecGridIdFrom": 111111,
+        "ecGridIdTo": 334455,
+    }
+
+
+def test_create_sends_status_canonically(cli, api):
+    route = api.post("/v2/partners").mock(return_value=ok(interconnect(1, 111111, 334455)))
+    result = cli("partners", "create", "--from", "111111", "--to", "334455", "--status", "aCTIVE")
+    assert result.code == 0
+    assert json.loads(route.calls.last.request.content)["status"] == "Active"
+
+
+def test_create_accepts_seed_spelling_created_date(cli, api):
+    payload = {
+        "interconnectId": 88200,
+        "ecGridIdFrom": 111111,
+        "ecGridIdTo": 334455,
+        "status": "Active",
+        "createdDate": "2026-05-07T11:00:00Z",
+    }
+    api.post("/v2/partners").mock(return_value=ok(payload))
+    result = cli("partners", "create", "--from", "111111", "--to", "334455", "--json")
+    assert result.json()["created"] == "2026-05-07T11:00:00Z"
+    assert set(result.json()) == {
+        "interconnectId",
+        "ecGridIdFrom",
+        "ecGridIdTo",
+        "status",
+        "created",
+        "modified",
+    }
+
+
+def test_create_from_defaults_to_profile_ecgrid_id(cli, api, monkeypatch):
+    monkeypatch.setenv("ECGRID_ECGRID_ID", "111111")
+    route = api.post("/v2/partners").mock(return_value=ok(interconnect(1, 111111, 334455)))
+    assert cli("partners", "create", "--to", "334455").code == 0
+    assert json.loads(route.calls.last.request.content)["ecGridIdFrom"] == 111111
+
+
+def test_create_without_from_or_profile_id_is_usage_error(cli, api):
+    result = cli("partners", "create", "--to", "334455")
+    assert result.code == 2
+    assert "--from" in result.err
+
+
+def test_create_duplicate_exits_5(cli, api):
+    api.post("/v2/partners").mock(
+        return_value=fail(400, "DuplicateObject", "interconnect 88001 already joins the pair")
+    )
+    result = cli("partners", "create", "--from", "111111", "--to", "334455", "--json")
+    assert result.code == 5
+    assert result.err_json()["error"]["code"] == "DuplicateObject"
+    assert result.err_json()["error"]["httpStatus"] == 400
+
+
+def test_create_rejects_bad_status_before_sending(cli, api):
+    route = api.post("/v2/partners").mock(return_value=ok(None))
+    result = cli("partners", "create", "--from", "1", "--to", "2", "--status", "Live")
+    assert result.code == 2
+    assert "--status" in result.err and "Active" in result.err
+    assert route.call_count == 0
+
+
+def test_get_prints_key_values(cli, api):
+    api.get("/v2/partners/88200").mock(return_value=ok(interconnect(88200, 111111, 334455)))
+    result = cli("partners", "get", "88200")
+    assert result.code == 0
+    assert "Interconnect\t88200\n" in result.out and "Status\tActive\n" in result.out
+
+
+def test_list_page_and_per_page_are_sent(cli, api):
+    route = api.post("/v2/partners/list").mock(return_value=ok([interconnect(5, 123456, 200001)]))
+    result = cli(
+        "partners", "list", "123456", "--page", "2", "--per-page", "10", "--status", "active"
+    )
+    assert result.code == 0
+    assert json.loads(route.calls.last.request.content) == {
+        "ecGridId": 123456,
+        "status": "Active",
+        "pageNo": 2,
+        "recordsPerPage": 10,
+    }
+    assert result.out == "5\t123456\t200001\tActive\t2026-05-07T11:00:00Z\t2026-05-07T11:00:00Z\n"
+
+
+def test_list_all_walks_every_page_as_one_json_array(cli, api):
+    pages = {
+        1: [interconnect(i, 123456, 200000 + i) for i in range(1, 4)],
+        2: [interconnect(i, 123456, 200000 + i) for i in range(4, 6)],
+    }
+
+    def answer(request):
+        body = json.loads(request.content)
+        return ok(pages.get(body["pageNo"], []))
+
+    route = api.post("/v2/partners/list").mock(side_effect=answer)
+    result = cli("partners", "list", "123456", "--all", "--per-page", "3", "--json")
+    assert result.code == 0, result.err
+    assert [ic["interconnectId"] for ic in result.json()] == [1, 2, 3, 4, 5]
+    assert route.call_count == 2
+
+
+def test_list_all_with_page_is_usage_error(cli, api):
+    result = cli("partners", "list", "123456", "--all", "--page", "2")
+    assert result.code == 2
+
+
+@pytest.mark.parametrize("flag", ["--page", "--per-page"])
+def test_list_rejects_page_below_one(cli, api, flag):
+    result = cli("partners", "list", "123456", flag, "0")
+    assert result.code == 2
+    assert flag in result.err
+
+
+def test_count_json_shape(cli, api):
+    route = api.post("/v2/partners/count").mock(return_value=ok(14))
+    result = cli("partners", "count", "123456", "--status", "active", "--json")
+    assert result.code == 0
+    assert result.json() == {"ecGridId": 123456, "status": "Active", "count": 14}
+    assert json.loads(route.calls.last.request.content) == {"ecGridId": 123456, "status": "Active"}
+
+
+def test_count_without_status_is_null_and_plain_number_when_piped(cli, api):
+    api.post("/v2/partners/count").mock(return_value=ok(18))
+    assert cli("partners", "count", "123456", "--json").json()["status"] is None
+    assert cli("partners", "count", "123456").out == "18\n"
+
+
+def test_count_wrong_type_from_server_is_clean_error(cli, api):
+    api.post("/v2/partners/count").mock(return_value=ok("many"))
+    result = cli("partners", "count", "123456")
+    assert result.code == 1
+    assert result.err.startswith("error: expected an integer")
+    assert "Traceback" not in result.err
+
+
+def test_delete_refuses_without_terminal(cli, api):
+    api.get("/v2/partners/88001").mock(return_value=ok(interconnect(88001, 123456, 200001)))
+    route = api.delete("/v2/partners/88001").mock(return_value=ok(True))
+    result = cli("partners", "delete", "88001")
+    assert result.code == 2
+    assert route.call_count == 0
+
+
+def test_delete_yes_terminates(cli, api):
+    states = iter(
+        [
+            ok(interconnect(88001, 123456, 200001)),
+            ok(interconnect(88001, 123456, 200001, status="Terminated")),
+        ]
+    )
+    api.get("/v2/partners/88001").mock(side_effect=lambda request: next(states))
+    route = api.delete("/v2/partners/88001").mock(return_value=ok(True))
+    result = cli("partners", "delete", "88001", "--yes", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["status"] == "Terminated"
+    assert route.call_count == 1
+
+
+def test_delete_already_terminated_is_idempotent(cli, api):
+    api.get("/v2/partners/88001").mock(
+        return_value=ok(interconnect(88001, 123456, 200001, status="Terminated"))
+    )
+    route = api.delete("/v2/partners/88001").mock(return_value=ok(True))
+    result = cli("partners", "delete", "88001", "--yes")
+    assert result.code == 0
+    assert route.call_count == 0
