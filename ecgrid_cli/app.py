@@ -13,6 +13,7 @@ import typer
 
 from ecgrid_cli import __version__
 from ecgrid_cli.commands import auth, config, ids, interconnect, partners, sandbox
+from ecgrid_cli.commands.completion import completion
 from ecgrid_cli.context import AppContext, GlobalFlags
 from ecgrid_cli.errors import EcgridError
 from ecgrid_cli.output import Output
@@ -44,6 +45,7 @@ app.add_typer(interconnect.app, name="interconnect")
 app.add_typer(config.app, name="config")
 app.add_typer(auth.app, name="auth")
 app.add_typer(sandbox.app, name="sandbox")
+app.command("completion")(completion)
 
 
 def _print_version(value: bool) -> None:
