@@ -351,7 +351,7 @@ def run_bulk_command(
 
     def report_failure(outcome: RowOutcome) -> None:
         error = outcome.error or (outcome.result.verify_error if outcome.result else None)
-        if error is not None:
+        if error is not None and not out.json_mode:  # with --json the report holds it
             out.err_line(f"row {outcome.row}: {error.code}: {error.message}")
 
     if show_progress:

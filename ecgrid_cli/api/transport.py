@@ -16,12 +16,11 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-
-import httpx
 
 from ecgrid_cli import __version__
 from ecgrid_cli.errors import (
@@ -33,6 +32,30 @@ from ecgrid_cli.errors import (
     api_error_for,
 )
 from ecgrid_cli.urls import check_base_url
+
+
+def _import_httpx_without_async_backends() -> None:
+    """Import httpx while hiding trio and anyio.
+
+    httpcore probes for both at import time; this tool is synchronous and needs
+    neither, and loading them (where installed) costs tens of milliseconds on every
+    run. The placeholders are removed again, so later imports behave normally.
+    """
+    hidden = [name for name in ("trio", "anyio") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import httpcore  # noqa: F401
+        import httpx  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name) is None:
+                del sys.modules[name]
+
+
+_import_httpx_without_async_backends()
+
+import httpx  # noqa: E402
 
 T = TypeVar("T")
 
@@ -114,6 +137,10 @@ class Transport:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             follow_redirects=False,
+            # Plain http is only ever allowed to loopback (check_base_url) and
+            # redirects are not followed, so such a client never makes a TLS
+            # handshake: skip loading the trust store. https always verifies.
+            verify=self.base_url.startswith("https://"),
             transport=transport,
         )
 

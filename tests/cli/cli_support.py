@@ -6,6 +6,9 @@ from typing import Any
 
 import httpx
 
+BASE = "https://api.test"
+KEY = "cli-test-key-Zq8v71"
+
 
 def ok(data: Any, status: int = 200):
     return httpx.Response(

@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 import respx
+from cli_support import BASE, KEY
 
 from ecgrid_cli.app import run
-
-BASE = "https://api.test"
-KEY = "cli-test-key-Zq8v71"
 
 
 @dataclass

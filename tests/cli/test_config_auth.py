@@ -8,8 +8,7 @@ import os
 import stat
 import sys
 
-from cli_support import ok
-from conftest import KEY
+from cli_support import KEY, ok
 
 
 def config_file():

@@ -6,8 +6,7 @@ import json
 
 import httpx
 import pytest
-from cli_support import fail, ok
-from conftest import KEY
+from cli_support import KEY, fail, ok
 
 from ecgrid_cli import __version__
 
