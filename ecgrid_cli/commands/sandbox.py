@@ -64,7 +64,7 @@ def serve(
         )
     if not api_key or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in api_key):
         raise UsageError("invalid --api-key: printable characters without spaces")
-    from ecgrid_cli.sandbox import SandboxOptions, create_server
+    from ecgrid_cli.sandbox import SandboxOptions, StoreError, create_server
 
     options = SandboxOptions(
         host=host,
@@ -94,6 +94,9 @@ def serve(
         server = create_server(options)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    _exit_on_sigterm()
     out.line(f"ECGrid sandbox listening on {server.base_url}")
     out.line(f"API key: {api_key}")
     out.line("Press Ctrl+C to stop.")
@@ -119,3 +122,13 @@ def stop(
     out = context.get(ctx).output
     pid = stop_detached(db)
     out.status(f"stopped the sandbox (pid {pid})" if pid else "no background sandbox was running")
+
+
+def _exit_on_sigterm() -> None:
+    """`sandbox stop` sends SIGTERM: leave through the same tidy path as Ctrl+C."""
+    import signal
+
+    def leave(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, leave)

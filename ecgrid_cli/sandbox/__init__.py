@@ -1,0 +1,69 @@
+"""A local ECGrid-compatible server speaking a REST v2 subset (standard library only).
+
+Exports are loaded lazily: ``ecgrid_cli.sandbox.defaults`` is imported by the CLI's
+built-in ``sandbox`` profile on every run, and that must not pull in http.server and
+sqlite3.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ecgrid_cli.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from ecgrid_cli.sandbox.lifecycle import (
+        log_file_path,
+        pid_file_path,
+        running_detached,
+        start_detached,
+        stop_detached,
+    )
+    from ecgrid_cli.sandbox.server import (
+        FIND_STYLES,
+        SandboxOptions,
+        SandboxServer,
+        create_server,
+        default_db_path,
+    )
+    from ecgrid_cli.sandbox.store import StoreError
+
+_LAZY_EXPORTS = {
+    "FIND_STYLES": "server",
+    "SandboxOptions": "server",
+    "SandboxServer": "server",
+    "create_server": "server",
+    "default_db_path": "server",
+    "StoreError": "store",
+    "log_file_path": "lifecycle",
+    "pid_file_path": "lifecycle",
+    "running_detached": "lifecycle",
+    "start_detached": "lifecycle",
+    "stop_detached": "lifecycle",
+}
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_PORT",
+    "FIND_STYLES",
+    "SandboxOptions",
+    "SandboxServer",
+    "StoreError",
+    "create_server",
+    "default_db_path",
+    "log_file_path",
+    "pid_file_path",
+    "running_detached",
+    "start_detached",
+    "stop_detached",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY_EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module_name}"), name)
+    globals()[name] = value
+    return value

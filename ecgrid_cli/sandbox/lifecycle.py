@@ -1,0 +1,298 @@
+"""Run the sandbox as a detached background process (``ecgrid sandbox serve --detach``).
+
+The pid file (``sandbox.pid``, JSON ``{"pid", "baseUrl"}``) and the log file
+(``sandbox.log``) live next to the database, so each database has at most one
+detached sandbox. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ecgrid_cli.sandbox.server import (
+    SandboxOptions,
+    default_db_path,
+    format_retry_after,
+    url_host,
+)
+from ecgrid_cli.sandbox.store import MEMORY
+
+PID_FILE_NAME = "sandbox.pid"
+LOG_FILE_NAME = "sandbox.log"
+STOP_TIMEOUT_SECONDS = 5.0
+_POLL_SECONDS = 0.05
+_LOG_TAIL_LINES = 5
+
+# Children started by this process, so they can be reaped (no zombies, no warnings).
+_SPAWNED: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _resolved_db(db_path: str | None) -> str:
+    if db_path is None:
+        return str(default_db_path())
+    if db_path == MEMORY:
+        return MEMORY
+    return str(Path(db_path).expanduser().resolve())
+
+
+def runtime_dir(db_path: str | None = None) -> Path:
+    """Where the pid and log files of the sandbox for ``db_path`` live."""
+    db = _resolved_db(db_path)
+    return default_db_path().parent if db == MEMORY else Path(db).parent
+
+
+def pid_file_path(db_path: str | None = None) -> Path:
+    return runtime_dir(db_path) / PID_FILE_NAME
+
+
+def log_file_path(db_path: str | None = None) -> Path:
+    return runtime_dir(db_path) / LOG_FILE_NAME
+
+
+def serve_command(
+    options: SandboxOptions, port: int, db: str, command: Sequence[str] | None = None
+) -> list[str]:
+    """The ``ecgrid sandbox serve`` argv for ``options``; flags at their default are left out."""
+    argv = list(command) if command is not None else [sys.executable, "-m", "ecgrid_cli"]
+    argv += ["sandbox", "serve"]
+    if options.host != "127.0.0.1":
+        argv += ["--host", options.host]
+    argv += ["--port", str(port), "--api-key", options.api_key, "--db", db]
+    if options.reset:
+        argv.append("--reset")
+    if options.latency_ms:
+        argv += ["--latency-ms", str(options.latency_ms)]
+    if options.fault_rate:
+        argv += ["--fault-rate", repr(float(options.fault_rate))]
+    if options.retry_after != 1.0:
+        argv += ["--retry-after", format_retry_after(options.retry_after)]
+    if options.drop_rate:
+        argv += ["--drop-rate", repr(float(options.drop_rate))]
+    if options.find_style != "all":
+        argv += ["--find-style", options.find_style]
+    if options.seed is not None:
+        argv += ["--seed", str(options.seed)]
+    return argv
+
+
+def start_detached(
+    options: SandboxOptions, timeout: float = 10.0, command: Sequence[str] | None = None
+) -> tuple[int, str]:
+    """Start ``ecgrid sandbox serve`` in the background; return ``(pid, base_url)``.
+
+    When the pid file names a sandbox that is running and answering, that one is
+    returned instead (with ``reset`` it is stopped and a fresh one started).
+    ``command`` replaces ``[sys.executable, "-m", "ecgrid_cli"]`` (for tests).
+    Raises RuntimeError with a one-line reason, including the end of the log.
+    """
+    options.validate()
+    db = _resolved_db(options.db_path)
+    runtime_dir(db).mkdir(parents=True, exist_ok=True)
+    running = running_detached(db)
+    if running is not None:
+        pid, url = running
+        if options.reset:
+            stop_detached(db)
+        elif options.port in (0, urlsplit(url).port):
+            return running
+        else:
+            raise RuntimeError(
+                f"a sandbox for {db} is already running at {url} (pid {pid}); "
+                f"stop it before starting one on port {options.port}"
+            )
+    port = options.port or _free_port(options.host)
+    _ensure_port_free(options.host, port)
+    base_url = f"http://{url_host(options.host)}:{port}"
+    log_path = log_file_path(db)
+    argv = serve_command(options, port, db, command)
+    with open(log_path, "wb") as log:
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                close_fds=True,
+                **_detach_flags(),
+            )
+        except OSError as exc:
+            raise RuntimeError(f"could not start the sandbox ({argv[0]}): {exc}") from None
+    _SPAWNED[process.pid] = process
+    pid_path = pid_file_path(db)
+    _write_pid_file(pid_path, process.pid, base_url)
+    deadline = time.monotonic() + timeout
+    while True:
+        code = process.poll()
+        if code is not None:
+            _forget(process.pid, pid_path)
+            raise RuntimeError(
+                f"the sandbox exited with status {code} before answering at {base_url}"
+                f"{_log_tail(log_path)}"
+            )
+        if answers(base_url):
+            return process.pid, base_url
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            _forget(process.pid, pid_path)
+            raise RuntimeError(
+                f"the sandbox did not answer at {base_url} within {timeout:g}s{_log_tail(log_path)}"
+            )
+        time.sleep(_POLL_SECONDS)
+
+
+def running_detached(db_path: str | None = None) -> tuple[int, str] | None:
+    """``(pid, base_url)`` of the detached sandbox for ``db_path`` if it is up and answering."""
+    pid_path = pid_file_path(db_path)
+    info = _read_pid_file(pid_path)
+    if info is None:
+        return None
+    pid, url = info
+    if not _pid_alive(pid):
+        pid_path.unlink(missing_ok=True)
+        return None
+    return (pid, url) if answers(url) else None
+
+
+def stop_detached(db_path: str | None = None) -> int | None:
+    """SIGTERM the sandbox named in the pid file, wait up to 5 s, remove the pid file.
+
+    Returns its pid, or None when none was running. A pid that now belongs to some
+    other program (the sandbox died and the pid was reused) is left alone.
+    """
+    pid_path = pid_file_path(db_path)
+    info = _read_pid_file(pid_path)
+    if info is None:
+        pid_path.unlink(missing_ok=True)
+        return None
+    pid, url = info
+    if not _pid_alive(pid) or not _is_sandbox(pid, url):
+        _forget(pid, pid_path)
+        return None
+    _signal(pid, signal.SIGTERM)
+    if not _wait_for_exit(pid, STOP_TIMEOUT_SECONDS):
+        _signal(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        _wait_for_exit(pid, 1.0)
+    _forget(pid, pid_path)
+    return pid
+
+
+def answers(base_url: str, timeout: float = 0.5) -> bool:
+    """True when ``GET {base_url}/v2/auth/version`` returns a success envelope."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    try:
+        with opener.open(f"{base_url}/v2/auth/version", timeout=timeout) as response:
+            document = json.loads(response.read(65536))
+    except (OSError, ValueError, http.client.HTTPException):
+        return False
+    return isinstance(document, dict) and document.get("success") is True
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _detach_flags() -> dict[str, object]:
+    if os.name == "nt":
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
+        return {"creationflags": flags}
+    return {"start_new_session": True}  # survives the terminal closing and Ctrl-C
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise RuntimeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _write_pid_file(path: Path, pid: int, base_url: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"pid": pid, "baseUrl": base_url}) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _read_pid_file(path: Path) -> tuple[int, str] | None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    pid, url = document.get("pid"), document.get("baseUrl")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or not isinstance(url, str):
+        return None
+    return pid, url
+
+
+def _forget(pid: int, pid_path: Path) -> None:
+    _SPAWNED.pop(pid, None)
+    pid_path.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    child = _SPAWNED.get(pid)
+    if child is not None:
+        return child.poll() is None  # also reaps it, so it does not linger as a zombie
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would terminate it on Windows; callers also probe HTTP
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_sandbox(pid: int, base_url: str) -> bool:
+    """Guard against a reused pid: check the command line where /proc has it, else HTTP."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return answers(base_url)
+    return b"sandbox" in cmdline
+
+
+def _signal(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signum)
+
+
+def _wait_for_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _pid_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(_POLL_SECONDS)
+    return True
+
+
+def _log_tail(log_path: Path) -> str:
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    tail = [line.strip() for line in lines if line.strip()][-_LOG_TAIL_LINES:]
+    return f" (log {log_path}: {' | '.join(tail)})" if tail else f" (log {log_path} is empty)"
