@@ -228,6 +228,7 @@ class ExistingIndex:
         self._guard = threading.Lock()
 
     def _partners_of(self, sender: int) -> dict[int, Interconnect] | None:
+        # An error (say, an unknown sender) is not cached: each of its rows reports it.
         with self._locks[sender]:
             if sender not in self._by_sender:
                 limit = max(1000, PREFETCH_LIMIT_PER_ROW * self._rows_per_sender[sender])
@@ -286,12 +287,18 @@ def run_bulk(
         return RowOutcome(number, given, result=result)
 
     outcomes: list[RowOutcome] = []
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="setup") as pool:
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="setup")
+    try:
         futures = [pool.submit(one, n, r) for n, r in enumerate(requests, start=1)]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
             on_done(outcome)
+    except BaseException:
+        # Ctrl+C: start no further rows; rows already sending finish on their own.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     outcomes.sort(key=lambda outcome: outcome.row)
     return outcomes
 

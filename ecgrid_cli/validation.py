@@ -65,3 +65,9 @@ def at_least_one(value: int, option: str) -> int:
     if value < 1:
         raise UsageError(f"invalid {option} {value}: must be at least 1")
     return value
+
+
+def in_range(value: int, option: str, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise UsageError(f"invalid {option} {value}: must be from {low} to {high}")
+    return value

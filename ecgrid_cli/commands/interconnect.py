@@ -62,7 +62,7 @@ def setup(
             path=file,
             default_from=from_id,
             default_status=status,
-            concurrency=validation.at_least_one(concurrency, "--concurrency"),
+            concurrency=validation.in_range(concurrency, "--concurrency", 1, 64),
             verify=verify,
             dry_run=dry_run,
         )
