@@ -31,7 +31,8 @@ Status = Annotated[str | None, BeforeValidator(_canonical_status)]
 
 
 class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    # defer_build: a command pays for building only the models it actually parses.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True, defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         """The canonical camelCase document for ``--json`` output."""
