@@ -24,13 +24,13 @@ def check_base_url(base_url: str) -> str:
     """Validate a base URL; refuse to send a key over plain http off this machine."""
     try:
         parts = urlsplit(base_url.strip())
-        host = parts.hostname
+        scheme, host = parts.scheme, parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
-        host = None
-    if parts.scheme not in ("http", "https") or not host:
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
         raise UsageError(f"invalid base URL {base_url!r}: expected https://host[:port]")
-    if parts.scheme == "http" and not is_loopback_host(host):
+    if scheme == "http" and not is_loopback_host(host):
         raise UsageError(
             f"refusing to send the API key over plain http to {host}: "
             "use https (plain http is allowed only for loopback hosts)"

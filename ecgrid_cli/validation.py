@@ -44,7 +44,7 @@ def positive_id(value: object, option: str) -> int:
         number = value
     else:
         text = str(value).strip()
-        if not text.isascii() or not text.isdigit():
+        if not text.isascii() or not text.isdigit() or len(text) > 19:
             raise UsageError(f"invalid {option} {value!r}: expected a positive integer")
         number = int(text)
     if number < 1 or number > 2**63 - 1:

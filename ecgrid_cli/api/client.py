@@ -61,8 +61,9 @@ def _many(model: type[M]) -> Callable[[Any], list[M]]:
 def _integer(data: Any) -> int:
     if isinstance(data, int) and not isinstance(data, bool):
         return data
-    if isinstance(data, str) and data.strip().isdigit():
-        return int(data)
+    text = data.strip() if isinstance(data, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 19:
+        return int(text)
     raise InvalidResponseError(f"expected an integer in the response data, got {data!r:.60}")
 
 
@@ -108,7 +109,13 @@ class EcgridClient:
     # -- ECGrid IDs ------------------------------------------------------------------
 
     def find_ids(self, qualifier: str, isa_id: str) -> list[EcgridId]:
-        """Find IDs by QID using whichever documented find form the server speaks."""
+        """Find IDs by QID using whichever documented find form the server speaks.
+
+        While probing, an empty answer is weak proof: a server that ignores query
+        parameters it does not know answers [] to the wrong form. So an empty answer
+        moves on to the next form, and is remembered only when every other form was
+        refused outright.
+        """
         base = self.transport.base_url
         cached = self.find_cache.get(base)
         first_error: EcgridError | None = None
@@ -120,6 +127,7 @@ class EcgridClient:
                     raise
                 first_error = err
                 self.find_cache.put(base, None)  # the server changed; probe again
+        answered_empty: list[FindForm] = []
         for form in FIND_FORMS:
             if form is cached:
                 continue
@@ -130,8 +138,15 @@ class EcgridClient:
                     raise
                 first_error = first_error or err
                 continue
+            if not found:
+                answered_empty.append(form)
+                continue
             self.find_cache.put(base, form)
             return found
+        if answered_empty:
+            if len(answered_empty) == 1:
+                self.find_cache.put(base, answered_empty[0])
+            return []
         assert first_error is not None
         raise first_error
 

@@ -26,7 +26,15 @@ def _aliases(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
+def _not_boolean(value: Any) -> Any:
+    # pydantic's lax mode would read JSON true as 1: an ID is never a boolean.
+    if isinstance(value, bool):
+        raise ValueError("expected an integer ID, got a boolean")
+    return value
+
+
 IsaText = Annotated[str | None, BeforeValidator(_strip_isa_padding)]
+IdNumber = Annotated[int, BeforeValidator(_not_boolean)]
 Status = Annotated[str | None, BeforeValidator(_canonical_status)]
 
 
@@ -40,16 +48,16 @@ class ApiModel(BaseModel):
 
 
 class EcgridId(ApiModel):
-    ecgrid_id: int = Field(
+    ecgrid_id: IdNumber = Field(
         serialization_alias="ecGridId",
         validation_alias=_aliases("ecGridId", "ecgridId", "ECGridID", "ecGridID"),
     )
-    mailbox_id: int | None = Field(
+    mailbox_id: IdNumber | None = Field(
         None,
         serialization_alias="mailboxId",
         validation_alias=_aliases("mailboxId", "MailboxID", "mailboxID"),
     )
-    network_id: int | None = Field(
+    network_id: IdNumber | None = Field(
         None,
         serialization_alias="networkId",
         validation_alias=_aliases("networkId", "NetworkID", "networkID"),
@@ -85,15 +93,15 @@ class EcgridId(ApiModel):
 
 
 class Interconnect(ApiModel):
-    interconnect_id: int = Field(
+    interconnect_id: IdNumber = Field(
         serialization_alias="interconnectId",
         validation_alias=_aliases("interconnectId", "InterconnectID", "interconnectID"),
     )
-    ecgrid_id_from: int = Field(
+    ecgrid_id_from: IdNumber = Field(
         serialization_alias="ecGridIdFrom",
         validation_alias=_aliases("ecGridIdFrom", "ecgridIdFrom", "ECGridIDFrom"),
     )
-    ecgrid_id_to: int = Field(
+    ecgrid_id_to: IdNumber = Field(
         serialization_alias="ecGridIdTo",
         validation_alias=_aliases("ecGridIdTo", "ecgridIdTo", "ECGridIDTo"),
     )
@@ -119,21 +127,21 @@ class Interconnect(ApiModel):
 class InterconnectNote(ApiModel):
     text: str | None = Field(None, validation_alias=_aliases("text", "note", "Text"))
     timestamp: str | None = Field(None, validation_alias=_aliases("timestamp", "Timestamp"))
-    user_id: int | None = Field(
+    user_id: IdNumber | None = Field(
         None, serialization_alias="userId", validation_alias=_aliases("userId", "UserID")
     )
 
 
 class User(ApiModel):
-    user_id: int | None = Field(
+    user_id: IdNumber | None = Field(
         None, serialization_alias="userId", validation_alias=_aliases("userId", "UserID")
     )
     login: str | None = Field(None, validation_alias=_aliases("login", "Login"))
     email: str | None = Field(None, validation_alias=_aliases("email", "Email"))
-    network_id: int | None = Field(
+    network_id: IdNumber | None = Field(
         None, serialization_alias="networkId", validation_alias=_aliases("networkId", "NetworkID")
     )
-    mailbox_id: int | None = Field(
+    mailbox_id: IdNumber | None = Field(
         None, serialization_alias="mailboxId", validation_alias=_aliases("mailboxId", "MailboxID")
     )
     auth_level: str | None = Field(

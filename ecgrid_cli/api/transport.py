@@ -125,6 +125,7 @@ class Transport:
         self.base_url = check_base_url(base_url)
         self.policy = policy or RetryPolicy()
         self._log = log
+        self._secret = api_key
         self._client = httpx.Client(
             base_url=self.base_url,
             headers={
@@ -247,7 +248,7 @@ class Transport:
             response.close()
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._note(f"< {response.status_code} {response.reason_phrase} ({elapsed_ms:.0f} ms)")
-        return _unwrap(response, raw)
+        return _unwrap(response, raw, self._secret)
 
     def _gave_up(
         self, err: TransientError, attempt: int, delay: float, remaining: float
@@ -311,8 +312,12 @@ def _read_capped(response: httpx.Response, deadline: float, clock: Callable[[], 
     return b"".join(chunks)
 
 
-def _unwrap(response: httpx.Response, raw: bytes) -> Any:
-    """Turn one HTTP answer into data, or raise the typed error it stands for."""
+def _unwrap(response: httpx.Response, raw: bytes, secret: str = "") -> Any:
+    """Turn one HTTP answer into data, or raise the typed error it stands for.
+
+    A server that echoes the API key in its error message must not leak it into
+    the exception text, so the key is masked here, where the message is taken in.
+    """
     status = response.status_code
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     try:
@@ -331,6 +336,8 @@ def _unwrap(response: httpx.Response, raw: bytes) -> Any:
         if envelope is not None:
             code = _text(envelope.get("errorCode"))
             message = _text(envelope.get("message"))
+            if message is not None and len(secret) >= 4:
+                message = message.replace(secret, "[REDACTED]")
         if message is None and envelope is None:
             message = f"HTTP {status} {response.reason_phrase}".strip()
             if document is None and raw.strip():

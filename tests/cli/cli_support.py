@@ -46,3 +46,12 @@ def interconnect(ic_id: int, a: int, b: int, status: str = "Active") -> dict:
         "created": "2026-05-07T11:00:00Z",
         "modified": "2026-05-07T11:00:00Z",
     }
+
+
+def refuse_get_find(api) -> None:
+    """Make the mocked server POST-only for find, as a real one would answer GET.
+
+    The client keeps probing after an empty POST answer (an empty list does not prove
+    the form), so tests of "nothing found" must say what the GET forms answer.
+    """
+    api.get("/v2/ids/find").mock(return_value=fail(405, "MethodNotAllowed"))

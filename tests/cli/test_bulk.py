@@ -7,7 +7,7 @@ import json
 import sys
 
 import pytest
-from cli_support import PARTNER, fail, interconnect, ok
+from cli_support import PARTNER, fail, interconnect, ok, refuse_get_find
 
 PARTNERS = {
     ("01", "PARTNERCO"): {**PARTNER},
@@ -24,6 +24,7 @@ class FakeNetwork:
         self.refuse = set(refuse_create_for)
         self.creates = 0
         api.post("/v2/ids/find").mock(side_effect=self.find)
+        refuse_get_find(api)
         api.post("/v2/partners/count").mock(side_effect=self.count)
         api.post("/v2/partners/list").mock(side_effect=self.list)
         api.post("/v2/partners").mock(side_effect=self.create)

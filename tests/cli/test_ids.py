@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_support import PARTNER, fail, ok
+from cli_support import PARTNER, fail, ok, refuse_get_find
 
 
 def test_find_json_is_array_of_canonical_ids_without_padding(cli, api):
@@ -38,6 +38,7 @@ def test_find_on_a_terminal_prints_a_table(cli, api, monkeypatch):
 
 def test_find_nothing_is_empty_array_exit_0(cli, api):
     api.post("/v2/ids/find").mock(return_value=ok([]))
+    refuse_get_find(api)
     result = cli("ids", "find", "-q", "ZZ", "-i", "NOBODY", "--json")
     assert result.code == 0
     assert result.json() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
-from cli_support import PARTNER, fail, interconnect, ok
+from cli_support import PARTNER, fail, interconnect, ok, refuse_get_find
 
 SETUP = ("interconnect", "setup", "--qualifier", "01", "--id", "PARTNERCO", "--from", "111111")
 
@@ -75,6 +75,7 @@ def test_setup_duplicate_answer_resolves_to_existing(cli, api):
 
 def test_setup_not_found_exits_4(cli, api):
     api.post("/v2/ids/find").mock(return_value=ok([]))
+    refuse_get_find(api)
     result = cli(*SETUP, "--json")
     assert result.code == 4
     assert result.err_json()["error"]["code"] == "PartnerNotFound"

@@ -333,13 +333,6 @@ def test_stale_find_cache_reprobes(
     assert good.call_count == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: client.find_ids takes any 200 as proof of a find form, so a get-qual-only "
-    "server that ignores the unknown isaQualifier/isaId params and answers [] gets the "
-    "get-isa form cached and every later find returns nothing",
-)
 def test_find_empty_answer_to_unknown_params_is_not_proof_of_form(
     api, make_client, ok, make_ecgrid_id, cache_path, base_url
 ):
@@ -590,12 +583,6 @@ def test_count_wrong_type_is_invalid_response(api, make_client, ok, data):
         make_client().count_interconnects(1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: client._integer uses str.isdigit(), which accepts Unicode digits such "
-    "as '²' or '①' that int() rejects, so ValueError escapes instead of InvalidResponseError",
-)
 @pytest.mark.parametrize("data", ["²", "①"])
 def test_count_unicode_digit_string_is_invalid_response(api, make_client, ok, data):
     api.post("/v2/partners/count").respond(200, json=ok(data))
@@ -647,12 +634,6 @@ def test_get_id_wrong_type_is_invalid_response(api, make_client, ok, data):
         make_client().get_id(42)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: models.EcgridId/Interconnect use pydantic lax ints, so a JSON boolean "
-    "id is accepted (true -> ECGrid ID 1) although client._integer rejects booleans",
-)
 @pytest.mark.parametrize(
     ("path", "data"),
     [

@@ -613,12 +613,6 @@ def test_api_key_never_in_exception_or_log(
     assert "SECRET" not in "\n".join(log_lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: transport._unwrap copies the server's error message verbatim into the "
-    "exception, so a server that echoes the API key back leaks it to the terminal",
-)
 def test_api_key_echoed_by_server_is_redacted(api, make_transport, api_key, log_lines):
     api.get(PATH).respond(
         401,
@@ -673,12 +667,6 @@ def test_check_base_url_allows(url, expected):
     assert check_base_url(url) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnboundLocalError,
-    reason="BUG: urls.check_base_url raises UnboundLocalError (not UsageError) when "
-    "urlsplit itself rejects the URL, e.g. an unclosed or non-IP [bracketed] host",
-)
 @pytest.mark.parametrize("url", ["http://[::1", "https://[api.test]/"])
 def test_check_base_url_malformed_brackets_is_usage_error(url):
     with pytest.raises(UsageError):

@@ -90,12 +90,6 @@ def test_positive_id_rejects(value):
     assert "--from" in info.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: validation.positive_id calls int() on any ASCII digit string, so more than "
-    "4300 digits raises ValueError (int max str digits) instead of UsageError",
-)
 def test_positive_id_rejects_huge_digit_strings():
     with pytest.raises(UsageError):
         validation.positive_id("9" * 5000, "--from")
