@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecgrid_cli import __version__
+from ecgrid_cli import __version__, help_labels
 from ecgrid_cli.commands import auth, config, ids, interconnect, partners, sandbox
 from ecgrid_cli.commands.completion import completion
 from ecgrid_cli.context import AppContext, GlobalFlags
@@ -30,6 +30,8 @@ EXIT_CODES = {
     "unreachable": 7,
     "interrupted": 130,
 }
+
+help_labels.install()
 
 app = typer.Typer(
     name="ecgrid",
@@ -58,7 +60,10 @@ def _print_version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     profile: Annotated[
-        str | None, typer.Option("--profile", help="Config profile to use.", show_default=False)
+        str | None,
+        typer.Option(
+            "--profile", metavar="NAME", help="Config profile to use.", show_default=False
+        ),
     ] = None,
     base_url: Annotated[
         str | None, typer.Option("--base-url", metavar="URL", help="API base URL.")
@@ -105,6 +110,9 @@ def run(argv: list[str] | None = None) -> int:
         out.json_mode = True
     try:
         result = app(args=args, prog_name="ecgrid", standalone_mode=False, obj=app_ctx)
+        if result == EXIT_CODES["interrupted"]:
+            # Typer turns Ctrl+C into a bare exit code 130; report it like any error.
+            raise KeyboardInterrupt
         return result if isinstance(result, int) else EXIT_OK
     except EcgridError as err:
         out.error(err.code, err.message, err.http_status)

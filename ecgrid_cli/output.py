@@ -8,6 +8,7 @@ terminal actually needs a table.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -87,10 +88,16 @@ class Output:
         self._write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
     def json_array_stream(self, items: Iterable[dict[str, Any]]) -> int:
-        """Write a JSON array item by item, so memory does not grow with its length."""
+        """Write a JSON array item by item, so memory does not grow with its length.
+
+        Nothing is written until the first item (or the end) has arrived, so a request
+        that fails up front leaves stdout empty rather than holding a lone ``[``.
+        """
         count = 0
+        iterator = iter(items)
+        first = next(iterator, None)
         self._write("[")
-        for item in items:
+        for item in itertools.chain(() if first is None else (first,), iterator):
             self._write(("," if count else "") + "\n  " + json.dumps(item, ensure_ascii=False))
             count += 1
         self._write("\n]\n" if count else "]\n")

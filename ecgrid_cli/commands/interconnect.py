@@ -18,9 +18,12 @@ app = typer.Typer(help="Set up interconnects end to end (find, then create).", n
 def setup(
     ctx: typer.Context,
     qualifier: Annotated[
-        str | None, typer.Option("--qualifier", "-q", help="Partner's ISA qualifier.")
+        str | None,
+        typer.Option("--qualifier", "-q", metavar="QUAL", help="Partner's ISA qualifier."),
     ] = None,
-    isa_id: Annotated[str | None, typer.Option("--id", "-i", help="Partner's ISA ID.")] = None,
+    isa_id: Annotated[
+        str | None, typer.Option("--id", "-i", metavar="ISA_ID", help="Partner's ISA ID.")
+    ] = None,
     file: Annotated[
         str | None,
         typer.Option(
@@ -43,7 +46,9 @@ def setup(
     verify: Annotated[
         bool, typer.Option("--verify", help="Send a test file afterwards and report its parcel.")
     ] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Bulk: rows run at once.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", help="Bulk: rows run at once.")
+    ] = 8,
     dry_run: DryRunFlag = False,
     json: JsonFlag = False,
 ) -> None:

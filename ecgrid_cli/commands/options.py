@@ -14,6 +14,7 @@ StatusOption = Annotated[
     str | None,
     typer.Option(
         "--status",
+        metavar="STATUS",
         help="Development, Active, Preproduction, Suspended or Terminated (any case).",
         show_default=False,
     ),
@@ -22,6 +23,13 @@ YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confi
 DryRunFlag = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
 QualifierOption = Annotated[
     str,
-    typer.Option("--qualifier", "-q", help="ISA qualifier, 2 characters (01, 12, 14, ZZ, ...)."),
+    typer.Option(
+        "--qualifier",
+        "-q",
+        metavar="QUAL",
+        help="ISA qualifier, 2 characters (01, 12, 14, ZZ, ...).",
+    ),
 ]
-IsaIdOption = Annotated[str, typer.Option("--id", "-i", help="ISA ID, up to 15 characters.")]
+IsaIdOption = Annotated[
+    str, typer.Option("--id", "-i", metavar="ISA_ID", help="ISA ID, up to 15 characters.")
+]

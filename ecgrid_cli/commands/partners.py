@@ -81,9 +81,11 @@ def list_(
     ecgrid_id: EcgridIdArg,
     status: StatusOption = None,
     all_pages: Annotated[bool, typer.Option("--all", help="Fetch every page (streamed).")] = False,
-    page: Annotated[int | None, typer.Option("--page", help="Page number (from 1).")] = None,
+    page: Annotated[
+        int | None, typer.Option("--page", metavar="N", help="Page number (from 1).")
+    ] = None,
     per_page: Annotated[
-        int | None, typer.Option("--per-page", help="Rows per page (default 25).")
+        int | None, typer.Option("--per-page", metavar="N", help="Rows per page (default 25).")
     ] = None,
     json: JsonFlag = False,
 ) -> None:

@@ -18,32 +18,50 @@ FIND_STYLES = ("all", "post", "get-isa", "get-qual")
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.")] = DEFAULT_PORT,
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDR", help="Address to bind.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port; 0 picks a free one.")
+    ] = DEFAULT_PORT,
     api_key: Annotated[
-        str, typer.Option("--api-key", help="Key clients must send.")
+        str, typer.Option("--api-key", metavar="KEY", help="Key clients must send.")
     ] = DEFAULT_API_KEY,
     db: Annotated[
-        str | None, typer.Option("--db", help="SQLite file (default: user data dir).")
+        str | None,
+        typer.Option("--db", metavar="PATH", help="SQLite file (default: user data dir)."),
     ] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Wipe and reseed the data.")] = False,
     latency_ms: Annotated[
-        int, typer.Option("--latency-ms", help="Delay every request by N ms.")
+        int, typer.Option("--latency-ms", metavar="MS", help="Delay every request by N ms.")
     ] = 0,
     fault_rate: Annotated[
-        float, typer.Option("--fault-rate", help="Share of requests failing 429/500/503.")
+        float,
+        typer.Option("--fault-rate", metavar="RATE", help="Share of requests failing 429/500/503."),
     ] = 0.0,
     retry_after: Annotated[
-        float, typer.Option("--retry-after", help="Retry-After seconds on injected 429s.")
+        float,
+        typer.Option(
+            "--retry-after", metavar="SECONDS", help="Retry-After seconds on injected 429s."
+        ),
     ] = 1.0,
     drop_rate: Annotated[
         float,
-        typer.Option("--drop-rate", help="Share of writes committed, then dropped unanswered."),
+        typer.Option(
+            "--drop-rate",
+            metavar="RATE",
+            help="Share of writes committed, then dropped unanswered.",
+        ),
     ] = 0.0,
     find_style: Annotated[
-        str, typer.Option("--find-style", help="Find forms served: all, post, get-isa, get-qual.")
+        str,
+        typer.Option(
+            "--find-style", metavar="STYLE", help="Find forms served: all, post, get-isa, get-qual."
+        ),
     ] = "all",
-    seed: Annotated[int | None, typer.Option("--seed", help="RNG seed for faults.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", metavar="N", help="RNG seed for faults.")
+    ] = None,
     detach: Annotated[
         bool,
         typer.Option("--detach", "-d", help="Run in the background; stop with 'sandbox stop'."),
@@ -113,7 +131,8 @@ def serve(
 def stop(
     ctx: typer.Context,
     db: Annotated[
-        str | None, typer.Option("--db", help="The --db the sandbox was started with.")
+        str | None,
+        typer.Option("--db", metavar="PATH", help="The --db the sandbox was started with."),
     ] = None,
 ) -> None:
     """Stop a sandbox started with --detach."""
