@@ -1,0 +1,151 @@
+"""Proof under chaos: 200 setups against a sandbox that fails and drops on purpose.
+
+The sandbox answers 20 % of requests with 429/500/503 and commits 20 % of writes
+without answering (the connection is dropped). Every setup must still exit 0, and
+afterwards each pair must be joined by exactly ONE live interconnect: read back both
+from the database file and through the CLI against a fault-free restart.
+
+160 setups are single ``ecgrid interconnect setup`` processes (4 at a time, bursts of
+4 on the same pair so they race); the other 40 are rows of two bulk files
+(``--file``) running alongside them, which keeps the test within ~90 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from e2e_support import OWN_ID, Run, live_pairs, run_parallel
+
+pytestmark = pytest.mark.e2e
+
+CHAOS_FLAGS = ("--fault-rate", "0.2", "--drop-rate", "0.2", "--retry-after", "0", "--seed", "7")
+SINGLE_RUNS = 160
+BULK_ROWS = 40
+WORKERS = 4
+COMMON = ("-v", "--retries", "10", "interconnect", "setup")
+# (qualifier, ISA ID, ECGrid ID): none has an interconnect with 111111 in the seed data.
+PARTNERS: tuple[tuple[str, str, int], ...] = (
+    *(("ZZ", f"TP{n}", n) for n in range(200001, 200021)),
+    ("01", "PARTNERCO", 334455),
+    ("12", "5551234567", 445566),
+    ("01", "PARTNER001", 123456),
+    ("ZZ", "REUSEDCO", 500002),  # 500001 is Terminated: setup must pick 500002
+)
+
+
+def _bulk_files(tmp_path: Path) -> list[Path]:
+    """A CSV with every partner by QID, and a JSON array naming 16 by ECGrid ID too."""
+    csv_file = tmp_path / "partners.csv"
+    csv_file.write_text(
+        "qualifier,id\n" + "".join(f"{q},{i}\n" for q, i, _ in PARTNERS), encoding="utf-8"
+    )
+    json_file = tmp_path / "partners.json"
+    rows = [{"qualifier": q, "id": i, "partner_ecgrid_id": n} for q, i, n in PARTNERS[-16:]]
+    json_file.write_text(json.dumps(rows), encoding="utf-8")
+    assert len(PARTNERS) + len(rows) == BULK_ROWS
+    return [csv_file, json_file]
+
+
+def _jobs(bulk_files: list[Path]) -> list[tuple[str, ...]]:
+    """Bulk runs first (so they race the singles), then bursts of 4, then round-robin."""
+    jobs = [
+        (*COMMON, "--file", str(path), "--from", str(OWN_ID), "--concurrency", "4", "--json")
+        for path in bulk_files
+    ]
+    order = [p for p in PARTNERS for _ in range(4)]
+    order += [PARTNERS[i % len(PARTNERS)] for i in range(SINGLE_RUNS - len(order))]
+    for index, (qualifier, isa_id, ecgrid_id) in enumerate(order):
+        partner = (
+            ("--partner-ecgrid-id", str(ecgrid_id))
+            if index % 3 == 2
+            else ("-q", qualifier, "-i", isa_id)
+        )
+        jobs.append((*COMMON, *partner, "--from", str(OWN_ID), "--json"))
+    return jobs
+
+
+def _partner_of(args: tuple[str, ...]) -> int:
+    if "--partner-ecgrid-id" in args:
+        return int(args[args.index("--partner-ecgrid-id") + 1])
+    qid = (args[args.index("-q") + 1], args[args.index("-i") + 1])
+    return next(n for q, i, n in PARTNERS if (q, i) == qid)
+
+
+def _live_in_db(db) -> dict[frozenset[int], list[int]]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT interconnect_id, ecgrid_id_from, ecgrid_id_to, status FROM interconnects "
+            "WHERE ? IN (ecgrid_id_from, ecgrid_id_to)",
+            (OWN_ID,),
+        ).fetchall()
+    docs = [
+        {"interconnectId": i, "ecGridIdFrom": f, "ecGridIdTo": t, "status": s}
+        for i, f, t, s in rows
+    ]
+    return live_pairs(docs)
+
+
+def test_two_hundred_setups_under_faults_and_drops(start_sandbox, runner_for, tmp_path) -> None:
+    assert len({p[2] for p in PARTNERS}) == len(PARTNERS)
+    chaos = start_sandbox(*CHAOS_FLAGS)
+    run = runner_for(chaos.url)
+    jobs = _jobs(_bulk_files(tmp_path))
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        results: list[Run] = list(pool.map(lambda args: run(*args, timeout=90), jobs))
+
+    failed = [(args, r) for args, r in zip(jobs, results, strict=True) if r.code != 0]
+    assert not failed, f"{len(failed)} of {len(jobs)} runs failed; first:\n" + "\n".join(
+        f"{' '.join(args)}\n{r.describe()}" for args, r in failed[:3]
+    )
+
+    # The chaos really happened: retries and maybe-applied writes were reconciled.
+    stderr = "".join(r.err for r in results)
+    assert stderr.count("retrying ") >= 20, "expected injected faults to cause retries"
+    assert "may have been applied" in stderr, "expected dropped writes to be reconciled"
+
+    # (partner, setup document) for all 200 setups: 40 bulk rows, 160 single runs.
+    outcomes: list[tuple[int, dict]] = []
+    for args, result in zip(jobs, results, strict=True):
+        doc = result.json()
+        if "--file" in args:
+            assert doc["summary"]["failed"] == 0, doc["summary"]
+            for row in doc["rows"]:
+                assert row["error"] is None, row
+                outcomes.append((row["partner"]["ecGridId"], row))
+        else:
+            outcomes.append((_partner_of(args), doc))
+    assert len(outcomes) == SINGLE_RUNS + BULK_ROWS == 200
+
+    reported: dict[int, set[int]] = {}
+    created: dict[int, int] = {}
+    for partner, doc in outcomes:
+        ic = doc["interconnect"]
+        assert {ic["ecGridIdFrom"], ic["ecGridIdTo"]} == {OWN_ID, partner}, doc
+        assert ic["status"] == "Active", doc
+        assert doc["partner"]["ecGridId"] == partner, doc
+        reported.setdefault(partner, set()).add(ic["interconnectId"])
+        created[partner] = created.get(partner, 0) + (doc["created"] is True)
+    # Every setup of a pair reports the same interconnect; some setup reports creating it.
+    assert all(len(ids) == 1 for ids in reported.values()), reported
+    assert set(reported) == {p[2] for p in PARTNERS}
+    assert all(created[p[2]] >= 1 for p in PARTNERS), created
+
+    expected = {frozenset((OWN_ID, p)): sorted(ids) for p, ids in reported.items()}
+    chaos.stop()
+    assert _live_in_db(chaos.db) == expected
+
+    calm = start_sandbox(db=chaos.db)  # same database, no faults
+    listed, count = run_parallel(
+        runner_for(calm.url),
+        ("partners", "list", str(OWN_ID), "--all", "--json"),
+        ("partners", "count", str(OWN_ID), "--status", "Active", "--json"),
+    )
+    assert listed.code == 0, listed.describe()
+    assert live_pairs(listed.json()) == expected
+    assert len(listed.json()) == len(PARTNERS)  # and nothing was created then terminated
+    assert count.json()["count"] == len(PARTNERS)

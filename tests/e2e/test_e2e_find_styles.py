@@ -1,0 +1,90 @@
+"""`ids find` against servers that speak only one of the three documented find forms.
+
+Each style starts with an empty cache: the first run may probe several forms, the
+next runs (find and setup alike) send exactly one find request.
+"""
+
+from __future__ import annotations
+
+import pytest
+from e2e_support import ECGRID_ID_KEYS, OWN_ID, PARTNERCO_DOC, PARTNERCO_ID, find_request_lines
+
+pytestmark = pytest.mark.e2e
+
+STYLES = ("post", "get-isa", "get-qual")
+# Fields every find form carries (the get-isa form has no routingGroup / ediStandard).
+COMMON_FIELDS = ECGRID_ID_KEYS - {"routingGroup", "ediStandard"}
+
+
+def _start(start_sandbox, runner_for, tmp_path, style: str):
+    sandbox = start_sandbox("--find-style", style)
+    cache = tmp_path / f"cache-{style}"
+    assert not cache.exists()
+    run = runner_for(sandbox.url)
+
+    def run_with_cache(*args: str):
+        return run(*args, env_extra={"XDG_CACHE_HOME": str(cache)})
+
+    return run_with_cache
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_find_style_works_and_is_remembered(start_sandbox, runner_for, tmp_path, style) -> None:
+    run = _start(start_sandbox, runner_for, tmp_path, style)
+    find = ("-v", "ids", "find", "-q", "01", "-i", "PARTNERCO", "--json")
+
+    first = run(*find)
+    assert first.code == 0, first.describe()
+    probes = find_request_lines(first.err)
+    assert 1 <= len(probes) <= 3, first.err
+    docs = first.json()
+    assert [set(doc) for doc in docs] == [ECGRID_ID_KEYS]
+    assert {k: docs[0][k] for k in COMMON_FIELDS} == {k: PARTNERCO_DOC[k] for k in COMMON_FIELDS}
+
+    second = run(*find)
+    assert second.code == 0, second.describe()
+    assert len(find_request_lines(second.err)) == 1, second.err
+    assert second.json() == docs
+    assert find_request_lines(second.err)[0] == probes[-1]  # the form that worked
+
+    # Setup uses the remembered form too: one find request, then the interconnect.
+    setup = run(
+        "-v",
+        "interconnect",
+        "setup",
+        "-q",
+        "01",
+        "-i",
+        "PARTNERCO",
+        "--from",
+        str(OWN_ID),
+        "--json",
+    )
+    assert setup.code == 0, setup.describe()
+    assert len(find_request_lines(setup.err)) == 1, setup.err
+    assert setup.json()["created"] is True
+    assert setup.json()["partner"]["ecGridId"] == PARTNERCO_ID
+
+    nothing = run("-v", "ids", "find", "-q", "ZZ", "-i", "NOBODYHERE", "--json")
+    assert nothing.code == 0, nothing.describe()
+    assert nothing.json() == []
+    assert len(find_request_lines(nothing.err)) == 1, nothing.err
+
+
+# The guide's GET isaQualifier/isaId form answers without routingGroup and ediStandard:
+# the document keeps its keys and says null rather than costing a second request per ID.
+NARROW_FORM_DOC = {**PARTNERCO_DOC, "routingGroup": None, "ediStandard": None}
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [("post", PARTNERCO_DOC), ("get-isa", NARROW_FORM_DOC), ("get-qual", PARTNERCO_DOC)],
+)
+def test_find_style_gives_the_same_canonical_document(
+    start_sandbox, runner_for, tmp_path, style, expected
+) -> None:
+    run = _start(start_sandbox, runner_for, tmp_path, style)
+    result = run("ids", "find", "-q", "01", "-i", "PARTNERCO", "--json")
+    assert result.code == 0, result.describe()
+    assert result.json() == [expected]
+    assert list(result.json()[0]) == list(PARTNERCO_DOC)

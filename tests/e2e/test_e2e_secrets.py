@@ -1,0 +1,164 @@
+"""The API key never leaves the process: not on stdout, not on stderr, not with -v.
+
+Every run in this suite is already scanned by the harness; this module drives each
+command through its success and failure paths with ``-v``, ``--json`` and a forced
+terminal (rich tables), with the key taken from the environment and from a profile,
+and checks where the config file lands and with which permissions.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from e2e_support import API_KEY, SECRETS, WRONG_KEY, request_lines, run_parallel
+
+pytestmark = pytest.mark.e2e
+
+
+def _battery(interconnect_id: str) -> list[tuple[str, ...]]:
+    """Read-only and idempotent commands, success and failure paths."""
+    return [
+        ("ids", "find", "-q", "01", "-i", "PARTNERCO"),
+        ("ids", "find", "-q", "ZZ", "-i", "NOBODYHERE"),
+        ("ids", "get", "334455"),
+        ("ids", "get", "999"),
+        ("ids", "get", "not-a-number"),
+        ("ids", "tp-move", "123456", "--mailbox", "1002", "--dry-run"),
+        ("ids", "tp-move", "123456", "--mailbox", "1002"),  # refused: no terminal
+        ("ids", "tp-move", "123456", "--mailbox", "2001", "--yes"),  # other network
+        ("partners", "get", interconnect_id),
+        ("partners", "get", "99999999"),
+        ("partners", "list", "123456", "--all"),
+        ("partners", "list", "123456", "--page", "1", "--per-page", "5"),
+        ("partners", "count", "123456", "--status", "Active"),
+        ("partners", "create", "--from", "111111", "--to", "334455"),  # duplicate: exit 5
+        ("partners", "delete", "99999999", "--yes"),
+        ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111"),
+        ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--verify"),
+        ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--dry-run"),
+        ("interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", "--from", "111111"),
+        ("interconnect", "setup", "-q", "ZZ", "-i", "NOBODYHERE", "--from", "111111"),
+        ("auth", "status"),
+        ("config", "list"),
+    ]
+
+
+def _variants(commands: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """``-v`` on each command; every third one also with ``--json`` (JSON errors, -v lines).
+
+    The other end-to-end tests run these commands with ``--json`` and without ``-v``,
+    and the harness scans those runs as well.
+    """
+    variants = [("-v", *args) for args in commands]
+    variants += [("-v", *args, "--json") for args in commands[::3]]
+    return variants
+
+
+def test_key_never_printed(run_ecgrid, sandbox, all_runs) -> None:
+    setup = run_ecgrid(
+        "-v", "interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--json"
+    )
+    assert setup.code == 0, setup.describe()
+    ic = str(setup.json()["interconnect"]["interconnectId"])
+    battery = _battery(ic)
+
+    # Key from the environment: -v and -v --json on every command.
+    results = run_parallel(run_ecgrid, *_variants(battery))
+    codes = {" ".join(args): r.code for args, r in zip(_variants(battery), results, strict=True)}
+    assert set(codes.values()) >= {0, 1, 2, 4, 5}, codes  # both paths were exercised
+    assert len(request_lines("".join(r.err for r in results))) > 20, "expected -v lines"
+
+    # Rich tables on a (forced) terminal.
+    def tty(*args: str):
+        return run_ecgrid(*args, env_extra={"ECGRID_FORCE_TTY": "1"})
+
+    tables = run_parallel(tty, *[("-v", *args) for args in battery[2:4] + battery[8:12]])
+    assert any("─" in r.out or "━" in r.out or "│" in r.out for r in tables)
+
+    # Key from a profile (no ECGRID_API_KEY): stored via stdin, then used with -v.
+    stored = run_ecgrid("--profile", "e2e", "config", "set", "api-key", "-", input=API_KEY)
+    assert stored.code == 0, stored.describe()
+    refused = run_ecgrid("--profile", "e2e", "config", "set", "api-key", API_KEY)
+    assert refused.code == 2, refused.describe()
+    profile_env = {"ECGRID_API_KEY": None, "ECGRID_PROFILE": "e2e"}
+
+    def from_profile(*args: str):
+        return run_ecgrid(*args, env_extra=profile_env)
+
+    profile_runs = run_parallel(
+        from_profile,
+        ("-v", "auth", "status"),
+        ("-v", "auth", "status", "--json"),
+        ("-v", "ids", "get", "334455", "--json"),
+        ("-v", "interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", "--from", "111111"),
+        ("config", "get", "api-key"),
+        ("config", "list", "--json"),
+        ("config", "list"),
+    )
+    assert [r.code for r in profile_runs] == [0, 0, 0, 5, 0, 0, 0], [
+        r.describe() for r in profile_runs
+    ]
+    assert profile_runs[1].json()["apiKey"]["source"] == "profile"
+
+    # A wrong key is not echoed either.
+    wrong = run_ecgrid("-v", "auth", "status", "--json", env_extra={"ECGRID_API_KEY": WRONG_KEY})
+    assert wrong.code == 3, wrong.describe()
+
+    # The harness checked each run as it finished; check the whole record once more.
+    assert len(all_runs) >= 40
+    for label, result in all_runs:
+        for secret in SECRETS:
+            assert secret not in result.out + result.err, " ".join(label)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["ECGRID_CONFIG", "XDG_CONFIG_HOME", "HOME"],
+)
+def test_config_file_is_private(runner_for, home, location) -> None:
+    run = runner_for(None)  # config commands need no server
+    env: dict[str, str | None] = {}
+    if location == "ECGRID_CONFIG":
+        path = home / "ecgrid-config" / "config.toml"
+    elif location == "XDG_CONFIG_HOME":
+        env["ECGRID_CONFIG"] = None
+        path = home / "xdg-config" / "ecgrid" / "config.toml"
+        # An existing directory with loose permissions is tightened.
+        path.parent.mkdir(parents=True, mode=0o755)
+        os.chmod(path.parent, 0o755)
+    else:
+        env.update(ECGRID_CONFIG=None, XDG_CONFIG_HOME=None)
+        path = home / ".config" / "ecgrid" / "config.toml"
+    assert not path.exists()
+
+    result = run("config", "set", "api-key", "-", input=f"{API_KEY}\n", env_extra=env)
+    assert result.code == 0, result.describe()
+    assert str(path) in result.err
+    assert path.is_file()
+    assert _mode(path) == 0o600, oct(_mode(path))
+    assert _mode(path.parent) == 0o700, oct(_mode(path.parent))
+    assert API_KEY in path.read_text(encoding="utf-8")  # it is the file we think it is
+
+    # Rewriting keeps it private.
+    assert run("config", "set", "ecgrid-id", "111111", env_extra=env).code == 0
+    assert _mode(path) == 0o600, oct(_mode(path))
+    listed = run("config", "list", "--json", env_extra=env)
+    assert listed.json()["configPath"] == str(path)
+    assert listed.json()["profiles"]["default"]["ecgrid-id"] == 111111
+
+    # A file others can read is reported (on stderr, without the key).
+    os.chmod(path, 0o644)
+    warned = run("config", "list", env_extra=env)
+    assert warned.code == 0, warned.describe()
+    assert "chmod 600" in warned.err
+
+    # No other file under HOME holds the key.
+    holders = [p for p in home.rglob("*") if p.is_file() and API_KEY.encode() in p.read_bytes()]
+    assert holders == [path]
