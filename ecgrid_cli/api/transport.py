@@ -34,14 +34,16 @@ from ecgrid_cli.errors import (
 from ecgrid_cli.urls import check_base_url
 
 
-def _import_httpx_without_async_backends() -> None:
-    """Import httpx while hiding trio and anyio.
+def _import_httpx_lean() -> None:
+    """Import httpx without the parts of it this tool never uses.
 
-    httpcore probes for both at import time; this tool is synchronous and needs
-    neither, and loading them (where installed) costs tens of milliseconds on every
-    run. The placeholders are removed again, so later imports behave normally.
+    httpcore probes for trio and anyio at import time, and httpx loads its own
+    command-line program (click, pygments and much of rich) when those are installed.
+    This tool is synchronous and has its own CLI; on every run those imports would
+    cost more than the request itself. The placeholders are removed again, so later
+    imports behave normally.
     """
-    hidden = [name for name in ("trio", "anyio") if name not in sys.modules]
+    hidden = [name for name in ("trio", "anyio", "httpx._main") if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]
     try:
@@ -49,11 +51,11 @@ def _import_httpx_without_async_backends() -> None:
         import httpx  # noqa: F401
     finally:
         for name in hidden:
-            if sys.modules.get(name) is None:
+            if sys.modules.get(name, False) is None:
                 del sys.modules[name]
 
 
-_import_httpx_without_async_backends()
+_import_httpx_lean()
 
 import httpx  # noqa: E402
 
