@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ecgrid_cli.errors import UsageError
+from ecgrid_cli.errors import EcgridError, UsageError
 
 
 def config_path() -> Path:
@@ -58,6 +58,16 @@ def insecure_mode_warning(path: Path) -> str | None:
 
 def save(path: Path, data: dict[str, Any]) -> None:
     """Write the config atomically, 0600 in a 0700 directory."""
+    try:
+        _write_private(path, dumps(data))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise EcgridError(
+            f"cannot write the config file {path}: {reason}", code="ConfigNotWritable"
+        ) from None
+
+
+def _write_private(path: Path, text: str) -> None:
     directory = path.parent
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     if stat.S_IMODE(directory.stat().st_mode) & 0o077 and directory.name == "ecgrid":
@@ -67,7 +77,7 @@ def save(path: Path, data: dict[str, Any]) -> None:
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dumps(data))
+            handle.write(text)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ecgrid_cli import config_file
@@ -23,13 +23,33 @@ from ecgrid_cli.profiles import DEFAULT_BASE_URL, profile_values, select_profile
 class Settings(BaseSettings):
     """Everything a command needs to reach the API."""
 
-    model_config = SettingsConfigDict(env_prefix="ECGRID_", extra="ignore")
+    # An empty ECGRID_* variable means "not set", as `export ECGRID_BASE_URL=` intends.
+    model_config = SettingsConfigDict(env_prefix="ECGRID_", extra="ignore", env_ignore_empty=True)
 
     api_key: SecretStr | None = None
     base_url: str = DEFAULT_BASE_URL
     timeout: float = Field(30.0, gt=0, le=3600)
     retries: int = Field(5, ge=0, le=50)
     ecgrid_id: int | None = Field(None, ge=1)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _clean_api_key(cls, value: Any) -> Any:
+        """Keys pasted from CI secrets often carry a newline: strip it; refuse the rest.
+
+        The message never quotes the key.
+        """
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if any(not (" " <= char <= "~") for char in value):
+            raise ValueError(
+                "the API key holds characters that cannot be sent in an HTTP header "
+                "(only printable ASCII is allowed)"
+            )
+        return value
 
 
 @dataclass(frozen=True)
@@ -112,4 +132,5 @@ def _describe(
         "profile": f"{field} in profile {profile!r}",
         "default": field,
     }[_source(field, flags, from_profile)]
-    return f"invalid {where}: {first.get('msg', 'invalid value')}"
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"invalid {where}: {message}"

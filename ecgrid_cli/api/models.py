@@ -33,7 +33,15 @@ def _not_boolean(value: Any) -> Any:
     return value
 
 
+def _number_as_text(value: Any) -> Any:
+    # A timestamp may arrive as a number (epoch) rather than ISO text: keep it, as text.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 IsaText = Annotated[str | None, BeforeValidator(_strip_isa_padding)]
+Timestamp = Annotated[str | None, BeforeValidator(_number_as_text)]
 IdNumber = Annotated[int, BeforeValidator(_not_boolean)]
 Status = Annotated[str | None, BeforeValidator(_canonical_status)]
 
@@ -108,12 +116,12 @@ class Interconnect(ApiModel):
     status: Status = Field(
         None, serialization_alias="status", validation_alias=_aliases("status", "Status")
     )
-    created: str | None = Field(
+    created: Timestamp = Field(
         None,
         serialization_alias="created",
         validation_alias=_aliases("created", "createdDate", "Created"),
     )
-    modified: str | None = Field(
+    modified: Timestamp = Field(
         None,
         serialization_alias="modified",
         validation_alias=_aliases("modified", "modifiedDate", "Modified"),

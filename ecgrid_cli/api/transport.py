@@ -29,6 +29,7 @@ from ecgrid_cli.errors import (
     RetriesExhaustedError,
     TransientError,
     UnreachableError,
+    UsageError,
     api_error_for,
 )
 from ecgrid_cli.urls import check_base_url
@@ -225,8 +226,11 @@ class Transport:
         self._note(f"> {method} {request.url}")
         try:
             response = self._client.send(request, stream=True)
+        except httpx.ConnectTimeout:
+            # Nothing answered the connection: the same as a refused one, not a slow reply.
+            raise TransientError("connection timed out", code="ConnectFailed") from None
         except httpx.TimeoutException as exc:
-            sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+            sent = not isinstance(exc, httpx.PoolTimeout)
             raise TransientError(
                 f"request timed out ({type(exc).__name__})",
                 code="Timeout",
@@ -240,6 +244,9 @@ class Transport:
                 code="ConnectionDropped",
                 maybe_applied=True,
             ) from None
+        except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
+            # The request could not even be built or sent: retrying cannot help.
+            raise UsageError(f"cannot send this request: {type(exc).__name__}") from None
         except httpx.HTTPError as exc:
             raise TransientError(
                 f"HTTP failure ({type(exc).__name__})", code="TransportError", maybe_applied=True
@@ -257,14 +264,14 @@ class Transport:
     ) -> EcgridError:
         if err.code == "ConnectFailed":
             return UnreachableError(
-                f"could not reach {self.base_url} after {attempt} attempts: {err.message}",
+                f"could not reach {self.base_url} after {_attempts(attempt)}: {err.message}",
                 code="Unreachable",
             )
         if delay >= remaining and attempt <= self.policy.retries:
             limit = self.policy.deadline_seconds
             why = f"the next retry ({delay:.1f}s) would pass the {limit:g}s deadline"
         else:
-            why = f"{attempt} attempts"
+            why = _attempts(attempt)
         return RetriesExhaustedError(
             f"gave up after {why}: {err.message}",
             code=err.code if err.code not in ("TransientError",) else "RetriesExhausted",
@@ -274,6 +281,10 @@ class Transport:
     def _note(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
 
 
 def _connect_failure(exc: httpx.ConnectError, base_url: str) -> EcgridError:
@@ -324,7 +335,7 @@ def _unwrap(response: httpx.Response, raw: bytes, secret: str = "") -> Any:
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     try:
         document = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         document = None
         if status < 400:
             raise InvalidResponseError(

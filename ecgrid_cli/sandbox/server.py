@@ -37,6 +37,7 @@ from ecgrid_cli.sandbox.store import (
     InterconnectRecord,
     NoteRecord,
     Store,
+    StoreError,
     canonical_status,
     invalid,
     not_found,
@@ -859,7 +860,12 @@ def create_server(options: SandboxOptions) -> SandboxServer:
     httpd = _HTTPServer((options.host, options.port), family)
     try:
         db_path = options.resolved_db_path()
-        store = Store(db_path, reset=options.reset)
+        try:
+            store = Store(db_path, reset=options.reset)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot use the database {db_path}: {exc.strerror or type(exc).__name__}"
+            ) from None
         app = SandboxApp(options, store)
     except BaseException:
         httpd.server_close()

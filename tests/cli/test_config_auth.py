@@ -8,6 +8,7 @@ import os
 import stat
 import sys
 
+import pytest
 from cli_support import KEY, ok
 
 
@@ -141,6 +142,45 @@ def test_invalid_env_timeout_exit_2_names_the_variable(cli, monkeypatch):
     result = cli("partners", "count", "1")
     assert result.code == 2
     assert "ECGRID_TIMEOUT" in result.err
+
+
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", "  "], ids=["lf", "crlf", "spaces"])
+def test_api_key_with_trailing_whitespace_is_trimmed(cli, api, monkeypatch, suffix):
+    monkeypatch.setenv("ECGRID_API_KEY", KEY + suffix)
+    route = api.post("/v2/partners/count").mock(return_value=ok(4))
+    result = cli("partners", "count", "1")
+    assert result.code == 0, result.err
+    assert route.calls.last.request.headers["X-API-Key"] == KEY
+
+
+@pytest.mark.parametrize("key", ["k\u00e9y-1234", "key\tx-1234", "ke\ny-1234"])
+def test_api_key_http_cannot_carry_is_exit_2_before_sending(cli, api, monkeypatch, key):
+    monkeypatch.setenv("ECGRID_API_KEY", key)
+    route = api.post("/v2/partners/count").mock(return_value=ok(4))
+    result = cli("partners", "count", "1")
+    assert result.code == 2
+    assert "ECGRID_API_KEY" in result.err and "printable ASCII" in result.err
+    assert key not in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert route.call_count == 0
+
+
+def test_empty_environment_variables_count_as_unset(cli, api, monkeypatch):
+    monkeypatch.setenv("ECGRID_TIMEOUT", "")
+    monkeypatch.setenv("ECGRID_ECGRID_ID", "")
+    monkeypatch.setenv("ECGRID_RETRIES", "")
+    api.post("/v2/partners/count").mock(return_value=ok(4))
+    result = cli("partners", "count", "1")
+    assert result.code == 0, result.err
+
+
+def test_unwritable_config_path_is_one_clean_line(cli, monkeypatch):
+    # /proc refuses new directories even to root, so the write fails after a clean read.
+    monkeypatch.setenv("ECGRID_CONFIG", "/proc/ecgrid-no-such-dir/config.toml")
+    result = cli("config", "set", "timeout", "5")
+    assert result.code == 1
+    assert result.err.startswith("error: cannot write the config file"), result.err
+    assert len(result.err.strip().splitlines()) == 1
 
 
 def test_auth_status_json(cli, api):

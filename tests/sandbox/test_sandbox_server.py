@@ -595,6 +595,14 @@ def test_port_in_use_raises_before_touching_the_db(
     assert count(api, 111111) == 1
 
 
+def test_unusable_db_path_is_a_store_error_naming_the_database() -> None:
+    from ecgrid_cli.sandbox.store import StoreError
+
+    db = "/proc/ecgrid-no-such-dir/sandbox.db"  # /proc refuses new directories
+    with pytest.raises(StoreError, match="cannot use the database /proc/ecgrid-no-such-dir"):
+        create_server(SandboxOptions(port=0, db_path=db))
+
+
 def test_shutdown_is_bounded_with_idle_keep_alive_connections(
     start_sandbox: StartSandbox,
 ) -> None:

@@ -667,6 +667,16 @@ def test_send_test_file_wrong_type_is_invalid_response(api, make_client, ok, dat
         make_client().send_test_file(1, 2)
 
 
+@pytest.mark.parametrize("stamp", [1767225600, 1767225600.5])
+def test_numeric_timestamps_are_kept_as_text(api, make_client, ok, stamp):
+    api.get("/v2/partners/5").respond(
+        200, json=ok({**CANONICAL_INTERCONNECT, "created": stamp, "modified": stamp})
+    )
+    interconnect = make_client().get_interconnect(5)
+    assert interconnect.created == str(stamp)
+    assert interconnect.to_json()["modified"] == str(stamp)
+
+
 # -- paging ------------------------------------------------------------------------------
 
 
@@ -774,6 +784,15 @@ def test_find_interconnect_between_lists_the_smaller_side(
     listed = {json.loads(c.request.content)["ecGridId"] for c in routes["list"].calls}
     assert listed == {spoke}
     assert routes["list"].call_count == 1
+
+
+def test_find_interconnect_between_skips_the_list_when_a_side_has_none(
+    api, make_client, make_interconnect, serve_interconnects
+):
+    routes = serve_interconnects([make_interconnect(1000 + n, 1, 5000 + n) for n in range(30)])
+    assert make_client().find_interconnect_between(1, 2) is None
+    assert routes["count"].call_count == 2
+    assert routes["list"].call_count == 0
 
 
 def test_find_interconnect_between_count_not_found_falls_back(

@@ -354,6 +354,36 @@ def test_connect_error_retried_then_unreachable(api, make_transport, sleeps):
     assert "api.test" in info.value.message
 
 
+def test_connect_timeout_retried_then_unreachable(api, make_transport, sleeps):
+    route = api.get(PATH).mock(side_effect=httpx.ConnectTimeout("timed out"))
+    with pytest.raises(UnreachableError) as info:
+        make_transport().call("GET", PATH)
+    assert route.call_count == 4
+    assert info.value.kind == "unreachable"
+    assert "after 4 attempts" in info.value.message
+
+
+def test_one_attempt_is_singular(api, make_transport):
+    api.get(PATH).mock(side_effect=httpx.ConnectError("Connection refused"))
+    with pytest.raises(UnreachableError) as info:
+        make_transport(retries=0).call("GET", PATH)
+    assert "after 1 attempt:" in info.value.message
+
+
+def test_request_that_cannot_be_sent_is_not_retried(api, make_transport, sleeps):
+    route = api.get(PATH).mock(side_effect=httpx.LocalProtocolError("Illegal header value"))
+    with pytest.raises(UsageError):
+        make_transport().call("GET", PATH)
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+def test_absurdly_nested_json_is_invalid_response(api, make_transport):
+    api.get(PATH).respond(200, content=b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(InvalidResponseError):
+        make_transport().call("GET", PATH)
+
+
 def test_connect_error_then_success(api, make_transport, ok):
     route = api.get(PATH).mock(
         side_effect=[httpx.ConnectError("Connection refused"), httpx.Response(200, json=ok(1))]
