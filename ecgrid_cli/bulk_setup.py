@@ -12,10 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
 import sys
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,7 @@ RESULT_COLUMNS = (
     Column("partnerId", "PARTNER"),
     Column("outcome", "OUTCOME"),
     Column("interconnectId", "INTERCONNECT"),
-    Column("detail", "DETAIL"),
+    Column("detail", "DETAIL", wrap=True),
 )
 
 
@@ -287,20 +287,52 @@ def run_bulk(
         return RowOutcome(number, given, result=result)
 
     outcomes: list[RowOutcome] = []
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="setup")
-    try:
-        futures = [pool.submit(one, n, r) for n, r in enumerate(requests, start=1)]
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            on_done(outcome)
-    except BaseException:
-        # Ctrl+C: start no further rows; rows already sending finish on their own.
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    for outcome in run_concurrently(list(enumerate(requests, start=1)), one, concurrency):
+        outcomes.append(outcome)
+        on_done(outcome)
     outcomes.sort(key=lambda outcome: outcome.row)
     return outcomes
+
+
+def run_concurrently(
+    items: list[tuple[int, SetupRequest]],
+    work: Callable[[int, SetupRequest], RowOutcome],
+    concurrency: int,
+) -> Iterator[RowOutcome]:
+    """Run ``work`` over the items on at most ``concurrency`` threads, yielding as done.
+
+    The workers are daemon threads: on Ctrl+C the generator stops handing out rows,
+    and the process can exit at once instead of waiting for (or being interrupted
+    again while waiting for) requests already on the wire. Those requests are safe to
+    abandon: a re-run reconciles them like any other uncertain write.
+    """
+    pending: queue.SimpleQueue[tuple[int, SetupRequest]] = queue.SimpleQueue()
+    for item in items:
+        pending.put(item)
+    done: queue.SimpleQueue[RowOutcome | BaseException] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                number, request = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put(work(number, request))
+            except BaseException as exc:  # a bug, not a row failure: re-raised below
+                done.put(exc)
+
+    for n in range(min(concurrency, len(items))):
+        threading.Thread(target=worker, name=f"setup-{n + 1}", daemon=True).start()
+    try:
+        for _ in items:
+            result = done.get()
+            if isinstance(result, BaseException):
+                raise result
+            yield result
+    finally:
+        stop.set()
 
 
 def _given(request: SetupRequest) -> dict[str, Any]:
@@ -362,7 +394,7 @@ def run_bulk_command(
             out.err_line(f"row {outcome.row}: {error.code}: {error.message}")
 
     if show_progress:
-        outcomes = _with_progress(client, requests, concurrency, report_failure)
+        outcomes = _with_progress(client, requests, concurrency, report_failure, out.no_color)
     else:
         outcomes = run_bulk(client, requests, concurrency=concurrency, on_done=report_failure)
     summary = summarise(outcomes, dry_run)
@@ -374,7 +406,8 @@ def run_bulk_command(
         if dry_run:
             parts.append(f"{summary['wouldCreate']} would be created (dry run)")
         parts.append(f"{summary['failed']} failed")
-        out.status(f"{summary['total']} rows: " + ", ".join(parts))
+        if _stderr_is_tty():  # otherwise stderr carries nothing but errors
+            out.status(f"{summary['total']} rows: " + ", ".join(parts))
     failed = [o for o in outcomes if o.failed]
     if failed:
         errors = [o.error or o.result.verify_error for o in failed]
@@ -420,11 +453,12 @@ def _with_progress(
     requests: list[SetupRequest],
     concurrency: int,
     report_failure: Callable[[RowOutcome], None],
+    no_color: bool,
 ) -> list[RowOutcome]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, no_color=no_color)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),

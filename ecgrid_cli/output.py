@@ -23,13 +23,15 @@ REDACTED = "[REDACTED]"
 class Column:
     key: str  # canonical JSON key
     header: str
+    # On a narrow terminal only wrapping columns give way; IDs and states never do.
+    wrap: bool = False
 
 
 ID_COLUMNS = (
     Column("ecGridId", "ECGRID ID"),
     Column("qualifier", "QUAL"),
     Column("id", "ISA ID"),
-    Column("description", "DESCRIPTION"),
+    Column("description", "DESCRIPTION", wrap=True),
     Column("status", "STATUS"),
     Column("mailboxId", "MAILBOX"),
     Column("networkId", "NETWORK"),
@@ -39,8 +41,8 @@ INTERCONNECT_COLUMNS = (
     Column("ecGridIdFrom", "FROM"),
     Column("ecGridIdTo", "TO"),
     Column("status", "STATUS"),
-    Column("created", "CREATED"),
-    Column("modified", "MODIFIED"),
+    Column("created", "CREATED", wrap=True),
+    Column("modified", "MODIFIED", wrap=True),
 )
 
 _CONTROL = {code: None for code in range(32) if code not in (9, 10)} | {127: None}
@@ -215,7 +217,10 @@ class Output:
 
         table = Table(box=box.SIMPLE_HEAD, show_header=show_header, show_edge=False, pad_edge=False)
         for column in columns:
-            table.add_column(column.header, no_wrap=column.key != "description")
+            if column.wrap:
+                table.add_column(column.header, overflow="fold")
+            else:
+                table.add_column(column.header, no_wrap=True, min_width=len(column.header))
         for row in rows:
             table.add_row(*(self._escape(self._cell(row.get(c.key))) for c in columns))
         self._console().print(table)

@@ -167,7 +167,10 @@ def list_(ctx: typer.Context, json: JsonFlag = False) -> None:
         return
     from ecgrid_cli.output import Column
 
-    out.table(rows, (Column("profile", "PROFILE"), Column("key", "KEY"), Column("value", "VALUE")))
+    out.table(
+        rows,
+        (Column("profile", "PROFILE"), Column("key", "KEY"), Column("value", "VALUE", wrap=True)),
+    )
 
 
 @app.command("use")

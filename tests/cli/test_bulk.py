@@ -141,6 +141,23 @@ def test_one_failing_row_does_not_stop_the_others(cli, api, tmp_path):
     assert lines[1].split("\t")[3] == "created"
     assert "row 1: PartnerNotFound" in result.err
     assert "1 of 2 rows failed" in result.err
+    # stderr is not a terminal: nothing but the errors (no summary line, no progress).
+    assert len(result.err.strip().splitlines()) == 2
+    assert "created" not in result.err
+
+
+def test_bulk_on_a_terminal_shows_whole_ids_and_a_summary(cli, api, tmp_path, monkeypatch):
+    monkeypatch.setenv("ECGRID_FORCE_TTY", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("ecgrid_cli.bulk_setup._stderr_is_tty", lambda: True)
+    FakeNetwork(api)
+    path = write(tmp_path, "rows.csv", "qualifier,id\nZZ,NOBODY\n01,PARTNERCO\n")
+    result = cli("--no-color", "interconnect", "setup", "--file", path, "--from", "111111")
+    assert result.code == 4
+    for text in ("ROW", "OUTCOME", "ZZ/NOBODY", "01/PARTNERCO", "334455", "created", "failed"):
+        assert text in result.out, result.out
+    assert "…" not in result.out
+    assert "2 rows: 1 created, 0 already existed, 1 failed" in result.err
 
 
 @pytest.mark.parametrize(

@@ -75,11 +75,17 @@ def test_dropped_writes_are_reconciled_not_repeated(start_sandbox, runner_for) -
     assert len(listed.json()) == 2
 
 
-def _interrupt(runner, *args: str) -> subprocess.CompletedProcess[str]:
-    """Start ``ecgrid -v ARGS`` against a slow server, SIGINT it mid-request."""
+def _interrupt(
+    runner, *args: str, wait_for: str = "", times: int = 1, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Start ``ecgrid -v ARGS`` against a slow server, SIGINT it ``times`` mid-request.
+
+    It is interrupted once a ``-v`` request line containing ``wait_for`` shows that
+    the request of interest is on the wire.
+    """
     proc = subprocess.Popen(
         [runner.exe, "-v", *args],
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -95,15 +101,20 @@ def _interrupt(runner, *args: str) -> subprocess.CompletedProcess[str]:
         lines.put(None)
 
     threading.Thread(target=read, daemon=True).start()
+    if stdin is not None:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
     try:
         deadline = time.monotonic() + 15
         while True:  # wait until the request is on the wire
             line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
             assert line is not None, f"ecgrid ended before sending: {''.join(seen)}"
             seen.append(line)
-            if line.startswith("> "):
+            if line.startswith("> ") and wait_for in line:
                 break
-        proc.send_signal(signal.SIGINT)
+        for _ in range(times):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.3)
         proc.wait(timeout=10)  # its output is tiny: the pipes cannot fill up
         out = proc.stdout.read()
     finally:
@@ -136,6 +147,21 @@ def test_ctrl_c_reports_an_error_document_with_json(slow_runner) -> None:
     documents = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert documents, f"no JSON error document on stderr: {result.stderr!r}"
     assert documents[-1]["error"]["code"] == "Interrupted", result.stderr
+
+
+def test_ctrl_c_twice_during_bulk_setup_exits_130_without_traceback(slow_runner) -> None:
+    rows = "qualifier,id\n01,PARTNERCO\n01,PARTNER001\n"
+    result = _interrupt(
+        slow_runner,
+        "interconnect", "setup", "--file", "-", "--from", str(OWN_ID), "--json",
+        wait_for="/v2/ids/find", times=2, stdin=rows,
+    )  # fmt: skip
+    assert result.returncode == 130, result
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr, result.stderr
+    documents = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert [d["error"]["code"] for d in documents] == ["Interrupted"], result.stderr
 
 
 def test_detached_sandbox_serves_and_stops(runner_for, tmp_path) -> None:
