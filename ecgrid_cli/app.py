@@ -140,7 +140,9 @@ def _is_click_error(err: Exception) -> bool:
 def _report_click_error(out: Output, err: Any) -> int:
     ctx = getattr(err, "ctx", None)
     if type(err).__name__ == "NoArgsIsHelpError":
-        out.err_line(err.format_message())  # a group run without a sub-command: its help
+        message = err.format_message()  # a group run without a sub-command: its help
+        if message.strip():
+            out.err_line(message)
         return 2
     message = err.format_message()
     if ctx is not None:

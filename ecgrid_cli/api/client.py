@@ -290,14 +290,19 @@ class EcgridClient:
         """The live (non-terminated) interconnect joining a and b in either orientation.
 
         Lists the side with fewer interconnects, so a hub partner with thousands of
-        them costs one count, not thousands of rows.
+        them costs one count, not thousands of rows; a side with none costs no list.
         """
         side = a
         try:
-            if self.count_interconnects(b) < self.count_interconnects(a):
-                side = b
+            count_b = self.count_interconnects(b)
+            count_a = self.count_interconnects(a)
         except NotFoundError:
             pass
+        else:
+            if min(count_a, count_b) == 0:
+                return None
+            if count_b < count_a:
+                side = b
         for interconnect in self.iter_interconnects(side):
             if interconnect.joins(a, b) and interconnect.status != "Terminated":
                 return interconnect

@@ -104,10 +104,17 @@ def tp_move(
         if json:
             out.json({"dryRun": True, "plan": plan})
         else:
-            out.status(
-                f"would move ECGrid ID {label} from mailbox {current.mailbox_id} "
-                f"to mailbox {new_mailbox} (dry run: nothing changed)"
+            out.record(
+                [
+                    ("ECGrid ID", number),
+                    ("Qualifier", current.qualifier),
+                    ("ISA ID", current.isa_id),
+                    ("From mailbox", current.mailbox_id),
+                    ("To mailbox", new_mailbox),
+                ],
+                title="Move plan (dry run)",
             )
+            out.status("dry run: nothing changed")
         return
     out.status(f"ECGrid ID {label}: mailbox {current.mailbox_id} -> {new_mailbox}")
     confirm(f"Move ECGrid ID {label} to mailbox {new_mailbox}?", yes=yes)

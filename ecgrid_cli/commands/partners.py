@@ -9,7 +9,7 @@ import typer
 from ecgrid_cli import context, validation
 from ecgrid_cli.commands.options import JsonFlag, StatusOption, YesFlag
 from ecgrid_cli.confirm import confirm
-from ecgrid_cli.errors import UsageError
+from ecgrid_cli.errors import ConflictError, UsageError
 from ecgrid_cli.output import INTERCONNECT_COLUMNS
 
 app = typer.Typer(
@@ -61,7 +61,16 @@ def create(
     wanted = validation.status(status)
     if source == target:
         raise UsageError("--from and --to are the same ECGrid ID")
-    created = app_ctx.client().create_interconnect(source, target, wanted)
+    client = app_ctx.client()
+    # Checked first so that the answer does not depend on faults: an existing pair is
+    # always exit 5, and a write that may have been applied is known to be ours.
+    existing = client.find_interconnect_between(source, target)
+    if existing is not None:
+        raise ConflictError(
+            f"interconnect {existing.interconnect_id} already joins {source} and {target} "
+            f"({existing.status or 'status unknown'})"
+        )
+    created = client.create_interconnect(source, target, wanted)
     out.status(f"created interconnect {created.interconnect_id}: {source} -> {target}")
     print_interconnect(out, created.to_json(), json)
 

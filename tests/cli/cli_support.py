@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -55,3 +56,12 @@ def refuse_get_find(api) -> None:
     the form), so tests of "nothing found" must say what the GET forms answer.
     """
     api.get("/v2/ids/find").mock(return_value=fail(405, "MethodNotAllowed"))
+
+
+def mock_counts(api, counts: dict[int, int]):
+    """Answer partners/count per ECGrid ID (0 for any ID not given)."""
+
+    def answer(request):
+        return ok(counts.get(json.loads(request.content)["ecGridId"], 0))
+
+    return api.post("/v2/partners/count").mock(side_effect=answer)

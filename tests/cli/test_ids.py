@@ -133,6 +133,18 @@ def test_tp_move_yes_moves_and_prints_the_new_mailbox(cli, api):
     assert json.loads(move.calls.last.request.content) == {"ecGridId": 123456, "newMailboxId": 1002}
 
 
+def test_tp_move_dry_run_prints_the_plan_on_stdout_when_piped(cli, api):
+    api.get("/v2/ids/123456").mock(return_value=ok(MOVABLE))
+    move = api.post("/v2/ids/tp-move").mock(return_value=ok(MOVABLE))
+    result = cli("ids", "tp-move", "123456", "--mailbox", "1002", "--dry-run")
+    assert result.code == 0, result.err
+    lines = dict(line.split("\t") for line in result.out.splitlines())
+    assert lines["From mailbox"] == "1001"
+    assert lines["To mailbox"] == "1002"
+    assert "dry run" in result.err
+    assert move.call_count == 0
+
+
 def test_tp_move_dry_run_changes_nothing(cli, api):
     api.get("/v2/ids/123456").mock(return_value=ok(MOVABLE))
     move = api.post("/v2/ids/tp-move").mock(return_value=ok(MOVABLE))

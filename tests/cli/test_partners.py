@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
-from cli_support import fail, interconnect, ok
+from cli_support import fail, interconnect, mock_counts, ok
 
 
-def test_create_posts_the_pair_and_prints_the_interconnect(cli, api):
+@pytest.fixture
+def no_interconnects_yet(api):
+    """partners create first checks the pair: here neither side has any interconnect."""
+    return mock_counts(api, {})
+
+
+def test_create_posts_the_pair_and_prints_the_interconnect(cli, api, no_interconnects_yet):
     route = api.post("/v2/partners").mock(return_value=ok(interconnect(88200, 111111, 334455)))
     result = cli("partners", "create", "--from", "111111", "--to", "334455", "--json")
     assert result.code == 0, result.err
@@ -19,14 +26,14 @@ def test_create_posts_the_pair_and_prints_the_interconnect(cli, api):
     }
 
 
-def test_create_sends_status_canonically(cli, api):
+def test_create_sends_status_canonically(cli, api, no_interconnects_yet):
     route = api.post("/v2/partners").mock(return_value=ok(interconnect(1, 111111, 334455)))
     result = cli("partners", "create", "--from", "111111", "--to", "334455", "--status", "aCTIVE")
     assert result.code == 0
     assert json.loads(route.calls.last.request.content)["status"] == "Active"
 
 
-def test_create_accepts_seed_spelling_created_date(cli, api):
+def test_create_accepts_seed_spelling_created_date(cli, api, no_interconnects_yet):
     payload = {
         "interconnectId": 88200,
         "ecGridIdFrom": 111111,
@@ -47,7 +54,7 @@ def test_create_accepts_seed_spelling_created_date(cli, api):
     }
 
 
-def test_create_from_defaults_to_profile_ecgrid_id(cli, api, monkeypatch):
+def test_create_from_defaults_to_profile_ecgrid_id(cli, api, no_interconnects_yet, monkeypatch):
     monkeypatch.setenv("ECGRID_ECGRID_ID", "111111")
     route = api.post("/v2/partners").mock(return_value=ok(interconnect(1, 111111, 334455)))
     assert cli("partners", "create", "--to", "334455").code == 0
@@ -60,7 +67,7 @@ def test_create_without_from_or_profile_id_is_usage_error(cli, api):
     assert "--from" in result.err
 
 
-def test_create_duplicate_exits_5(cli, api):
+def test_create_duplicate_exits_5(cli, api, no_interconnects_yet):
     api.post("/v2/partners").mock(
         return_value=fail(400, "DuplicateObject", "interconnect 88001 already joins the pair")
     )
@@ -68,6 +75,51 @@ def test_create_duplicate_exits_5(cli, api):
     assert result.code == 5
     assert result.err_json()["error"]["code"] == "DuplicateObject"
     assert result.err_json()["error"]["httpStatus"] == 400
+
+
+def test_create_of_an_existing_pair_exits_5_without_posting(cli, api):
+    mock_counts(api, {111111: 1, 334455: 3})
+    api.post("/v2/partners/list").mock(return_value=ok([interconnect(88001, 334455, 111111)]))
+    route = api.post("/v2/partners").mock(return_value=ok(interconnect(9, 111111, 334455)))
+    result = cli("partners", "create", "--from", "111111", "--to", "334455", "--json")
+    assert result.code == 5
+    error = result.err_json()["error"]
+    assert error["code"] == "DuplicateObject"
+    assert "88001" in error["message"]
+    assert route.call_count == 0
+    assert result.out == ""
+
+
+def test_create_over_a_terminated_pair_posts(cli, api):
+    mock_counts(api, {111111: 1, 334455: 1})
+    api.post("/v2/partners/list").mock(
+        return_value=ok([interconnect(88001, 111111, 334455, status="Terminated")])
+    )
+    route = api.post("/v2/partners").mock(return_value=ok(interconnect(9, 111111, 334455)))
+    result = cli("partners", "create", "--from", "111111", "--to", "334455", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["interconnectId"] == 9
+    assert route.call_count == 1
+
+
+def test_create_answer_does_not_depend_on_a_dropped_connection(cli, api):
+    """A write lost on the wire and found on the check is ours: exit 0, as without faults."""
+    state = {"created": False}
+
+    def count(request):
+        return ok(1 if state["created"] else 0)
+
+    def create(request):
+        state["created"] = True
+        raise httpx.RemoteProtocolError("server closed the connection")
+
+    api.post("/v2/partners/count").mock(side_effect=count)
+    api.post("/v2/partners/list").mock(return_value=ok([interconnect(77, 111111, 334455)]))
+    route = api.post("/v2/partners").mock(side_effect=create)
+    result = cli("partners", "create", "--from", "111111", "--to", "334455", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["interconnectId"] == 77
+    assert route.call_count == 1
 
 
 def test_create_rejects_bad_status_before_sending(cli, api):
@@ -182,3 +234,19 @@ def test_delete_already_terminated_is_idempotent(cli, api):
     result = cli("partners", "delete", "88001", "--yes")
     assert result.code == 0
     assert route.call_count == 0
+
+
+def test_list_on_a_narrow_terminal_keeps_ids_whole(cli, api, monkeypatch):
+    monkeypatch.setenv("ECGRID_FORCE_TTY", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        {**interconnect(88001 + n, 123456, 200001 + n), "created": "2026-01-06T09:00:00.000Z"}
+        for n in range(3)
+    ]
+    api.post("/v2/partners/list").mock(return_value=ok(rows))
+    result = cli("--no-color", "partners", "list", "123456")
+    assert result.code == 0, result.err
+    for text in ("INTERCONNECT", "88001", "123456", "200003", "Active"):
+        assert text in result.out, result.out
+    assert "…" not in result.out
+    assert max(len(line) for line in result.out.splitlines()) <= 80

@@ -5,16 +5,9 @@ from __future__ import annotations
 import json
 
 import httpx
-from cli_support import PARTNER, fail, interconnect, ok, refuse_get_find
+from cli_support import PARTNER, fail, interconnect, mock_counts, ok, refuse_get_find
 
 SETUP = ("interconnect", "setup", "--qualifier", "01", "--id", "PARTNERCO", "--from", "111111")
-
-
-def mock_counts(api, counts: dict[int, int]):
-    def answer(request):
-        return ok(counts.get(json.loads(request.content)["ecGridId"], 0))
-
-    return api.post("/v2/partners/count").mock(side_effect=answer)
 
 
 def test_setup_creates_when_no_interconnect_exists(cli, api):
@@ -63,8 +56,10 @@ def test_setup_ignores_terminated_interconnects(cli, api):
 
 def test_setup_duplicate_answer_resolves_to_existing(cli, api):
     api.post("/v2/ids/find").mock(return_value=ok([PARTNER]))
-    mock_counts(api, {111111: 0, 334455: 0})
-    listing = iter([ok([]), ok([interconnect(90, 111111, 334455)])])
+    # Each side already has one unrelated interconnect, so the check lists them.
+    mock_counts(api, {111111: 1, 334455: 1})
+    other = interconnect(5, 111111, 222222)
+    listing = iter([ok([other]), ok([other, interconnect(90, 111111, 334455)])])
     api.post("/v2/partners/list").mock(side_effect=lambda request: next(listing))
     api.post("/v2/partners").mock(return_value=fail(400, "DuplicateObject", "exists"))
     result = cli(*SETUP, "--json")
@@ -156,8 +151,10 @@ def test_setup_needs_a_partner(cli, api):
 
 def test_setup_write_dropped_then_found_is_not_sent_twice(cli, api):
     api.post("/v2/ids/find").mock(return_value=ok([PARTNER]))
-    mock_counts(api, {})
-    listing = iter([ok([]), ok([interconnect(91, 111111, 334455)])])
+    # Each side already has one unrelated interconnect, so the check lists them.
+    mock_counts(api, {111111: 1, 334455: 1})
+    other = interconnect(5, 111111, 222222)
+    listing = iter([ok([other]), ok([other, interconnect(91, 111111, 334455)])])
     api.post("/v2/partners/list").mock(side_effect=lambda request: next(listing))
     create = api.post("/v2/partners").mock(side_effect=httpx.RemoteProtocolError("dropped"))
     result = cli(*SETUP, "--json")
