@@ -386,7 +386,8 @@ def run_bulk_command(
         dry_run=dry_run,
     )
     client = app_ctx.client(max_connections=max(concurrency, 1))
-    show_progress = not out.json_mode and _stderr_is_tty()
+    on_terminal = _stderr_is_tty()
+    show_progress = not out.json_mode and on_terminal
 
     def report_failure(outcome: RowOutcome) -> None:
         error = outcome.error or (outcome.result.verify_error if outcome.result else None)
@@ -406,7 +407,7 @@ def run_bulk_command(
         if dry_run:
             parts.append(f"{summary['wouldCreate']} would be created (dry run)")
         parts.append(f"{summary['failed']} failed")
-        if _stderr_is_tty():  # otherwise stderr carries nothing but errors
+        if on_terminal:  # otherwise stderr carries nothing but errors
             out.status(f"{summary['total']} rows: " + ", ".join(parts))
     failed = [o for o in outcomes if o.failed]
     if failed:

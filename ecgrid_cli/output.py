@@ -8,7 +8,6 @@ terminal actually needs a table.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import sys
@@ -16,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-REDACTED = "[REDACTED]"
+from ecgrid_cli.redaction import is_redactable, redact
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,11 @@ class Output:
     # -- safety ------------------------------------------------------------------------
 
     def add_secret(self, secret: str | None) -> None:
-        if secret and len(secret) >= 4 and secret not in self._secrets:
+        if is_redactable(secret) and secret not in self._secrets:
             self._secrets.append(secret)
 
     def clean(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text.translate(_CONTROL)
+        return redact(text, self._secrets).translate(_CONTROL)
 
     @property
     def is_tty(self) -> bool:
@@ -96,13 +93,10 @@ class Output:
         that fails up front leaves stdout empty rather than holding a lone ``[``.
         """
         count = 0
-        iterator = iter(items)
-        first = next(iterator, None)
-        self._write("[")
-        for item in itertools.chain(() if first is None else (first,), iterator):
-            self._write(("," if count else "") + "\n  " + json.dumps(item, ensure_ascii=False))
+        for item in items:
+            self._write(("," if count else "[") + "\n  " + json.dumps(item, ensure_ascii=False))
             count += 1
-        self._write("\n]\n" if count else "]\n")
+        self._write("\n]\n" if count else "[]\n")
         return count
 
     def table(self, rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:

@@ -32,6 +32,7 @@ from ecgrid_cli.errors import (
     UsageError,
     api_error_for,
 )
+from ecgrid_cli.redaction import redact
 from ecgrid_cli.urls import check_base_url
 
 
@@ -349,8 +350,8 @@ def _unwrap(response: httpx.Response, raw: bytes, secret: str = "") -> Any:
         if envelope is not None:
             code = _text(envelope.get("errorCode"))
             message = _text(envelope.get("message"))
-            if message is not None and len(secret) >= 4:
-                message = message.replace(secret, "[REDACTED]")
+            if message is not None:
+                message = redact(message, (secret,))
         if message is None and envelope is None:
             message = f"HTTP {status} {response.reason_phrase}".strip()
             if document is None and raw.strip():

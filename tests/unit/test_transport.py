@@ -547,20 +547,15 @@ def test_429_on_write_without_reconcile_is_still_retried(api, make_transport, ok
     assert route.call_count == 2
 
 
-def test_connect_error_on_write_is_retried_without_reconcile(api, make_transport, ok):
-    route = api.post(WRITE).mock(
-        side_effect=[httpx.ConnectError("Connection refused"), httpx.Response(200, json=ok(1))]
-    )
-    reconcile = Reconcile({"unused": True})
-    assert make_transport().call("POST", WRITE, body={}, write=True, reconcile=reconcile) == 1
-    assert route.call_count == 2
-    assert reconcile.calls == 0
-
-
-def test_connect_timeout_on_write_is_retried_without_reconcile(api, make_transport, ok):
-    route = api.post(WRITE).mock(
-        side_effect=[httpx.ConnectTimeout("connect timeout"), httpx.Response(200, json=ok(1))]
-    )
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("Connection refused"), httpx.ConnectTimeout("connect timeout")],
+    ids=["refused", "timed-out"],
+)
+def test_connection_not_made_on_write_is_retried_without_reconcile(
+    api, make_transport, ok, failure
+):
+    route = api.post(WRITE).mock(side_effect=[failure, httpx.Response(200, json=ok(1))])
     reconcile = Reconcile({"unused": True})
     assert make_transport().call("POST", WRITE, body={}, write=True, reconcile=reconcile) == 1
     assert route.call_count == 2
