@@ -20,11 +20,15 @@ class EcgridError(Exception):
         *,
         code: str | None = None,
         http_status: int | None = None,
+        details: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.http_status = http_status
+        # Structured facts for scripts (``--json`` errors): the existing interconnect's
+        # ID on a duplicate, the candidates of an ambiguous match, the invalid field.
+        self.details = details
 
     def __str__(self) -> str:
         return self.message
@@ -94,8 +98,9 @@ class TransientError(EcgridError):
         http_status: int | None = None,
         retry_after: float | None = None,
         maybe_applied: bool = False,
+        details: dict[str, object] | None = None,
     ) -> None:
-        super().__init__(message, code=code, http_status=http_status)
+        super().__init__(message, code=code, http_status=http_status, details=details)
         self.retry_after = retry_after
         # True when the request was sent and the server may have acted on it.
         self.maybe_applied = maybe_applied
