@@ -6,6 +6,7 @@ nothing below it prints errors or calls ``sys.exit``.
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated, Any
 
@@ -13,23 +14,12 @@ import typer
 
 from ecgrid_cli import __version__, help_labels
 from ecgrid_cli.commands import auth, config, ids, interconnect, partners, sandbox
-from ecgrid_cli.commands.completion import completion
+from ecgrid_cli.commands.completion import register as register_completion
 from ecgrid_cli.context import AppContext, GlobalFlags
 from ecgrid_cli.errors import EcgridError
-from ecgrid_cli.output import Output
-
-EXIT_OK = 0
-EXIT_CODES = {
-    "error": 1,
-    "api": 1,
-    "usage": 2,
-    "auth": 3,
-    "not_found": 4,
-    "conflict": 5,
-    "transient": 6,
-    "unreachable": 7,
-    "interrupted": 130,
-}
+from ecgrid_cli.exit_codes import ExitCode, for_kind
+from ecgrid_cli.iostreams import ClosedStreamError, IOStreams
+from ecgrid_cli.output.errors import show_error
 
 help_labels.install()
 
@@ -47,12 +37,14 @@ app.add_typer(interconnect.app, name="interconnect")
 app.add_typer(config.app, name="config")
 app.add_typer(auth.app, name="auth")
 app.add_typer(sandbox.app, name="sandbox")
-app.command("completion")(completion)
+register_completion(app)
 
 
-def _print_version(value: bool) -> None:
+def _print_version(ctx: typer.Context, value: bool) -> None:
     if value:
-        typer.echo(f"ecgrid {__version__}")
+        obj = ctx.find_root().obj
+        io = obj.io if isinstance(obj, AppContext) else IOStreams.system()
+        io.out(f"ecgrid {__version__}\n")
         raise typer.Exit()
 
 
@@ -62,25 +54,59 @@ def root(
     profile: Annotated[
         str | None,
         typer.Option(
-            "--profile", metavar="NAME", help="Config profile to use.", show_default=False
+            "--profile",
+            metavar="NAME",
+            help="Config profile to use.",
+            show_default="ECGRID_PROFILE, else the config's default_profile",
+        ),
+    ] = None,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            "--api",
+            metavar="rest|soap",
+            help="Which ECGrid API to speak.",
+            show_default="rest (soap for a .asmx base URL)",
         ),
     ] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", metavar="URL", help="API base URL.")
+        str | None,
+        typer.Option("--base-url", metavar="URL", help="API base URL.", show_default="per API"),
     ] = None,
     timeout: Annotated[
         float | None,
         typer.Option(
-            "--timeout", metavar="SECONDS", help="Deadline per API call, retries included."
+            "--timeout",
+            metavar="SECONDS",
+            help="Deadline per API call, retries included.",
+            show_default="30",
         ),
     ] = None,
     retries: Annotated[
-        int | None, typer.Option("--retries", metavar="N", help="Retries of transient failures.")
+        int | None,
+        typer.Option(
+            "--retries", metavar="N", help="Retries of transient failures.", show_default="5"
+        ),
     ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log requests and timings to stderr.")
     ] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="Disable colour.")] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Never send long listings through a pager.")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="JSON output for the command that follows.")
+    ] = False,
+    jq: Annotated[
+        str | None,
+        typer.Option(
+            "--jq", metavar="EXPR", help="Filter the JSON output with jq.", show_default=False
+        ),
+    ] = None,
+    header: Annotated[
+        bool, typer.Option("--header", help="Piped tables: start with a header row.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -92,44 +118,82 @@ def root(
     app_ctx = ctx.ensure_object(AppContext)
     app_ctx.flags = GlobalFlags(
         profile=profile,
+        api=api,
         base_url=base_url,
         timeout=timeout,
         retries=retries,
         verbose=verbose,
         no_color=no_color,
+        no_pager=no_pager,
+        json=json_output,
+        jq=jq,
+        header=header,
     )
-    app_ctx.output.no_color = app_ctx.output.no_color or no_color
+    if no_color:
+        app_ctx.io.disable_color()
+    if no_pager:
+        app_ctx.io.disable_pager()
+    from ecgrid_cli.commands.framework import configure_output
+
+    configure_output(app_ctx, {})
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
     """Run the CLI and return its exit code; never lets a traceback reach the user."""
     args = list(sys.argv[1:] if argv is None else argv)
-    app_ctx = AppContext()
-    out = app_ctx.output
-    if "--json" in args:
-        out.json_mode = True
+    app_ctx = AppContext(io=io or IOStreams.system())
+    _plain_help_when_piped(app_ctx.io)
     try:
         result = app(args=args, prog_name="ecgrid", standalone_mode=False, obj=app_ctx)
-        if result == EXIT_CODES["interrupted"]:
+        if result == ExitCode.INTERRUPTED:
             # Typer turns Ctrl+C into a bare exit code 130; report it like any error.
             raise KeyboardInterrupt
-        return result if isinstance(result, int) else EXIT_OK
+        return result if isinstance(result, int) else int(ExitCode.OK)
     except EcgridError as err:
-        out.error(err.code, err.message, err.http_status)
-        return EXIT_CODES.get(err.kind, 1)
+        _report(app_ctx, err.code, err.message, err.http_status, err.details)
+        return for_kind(err.kind)
     except (typer.Abort, KeyboardInterrupt):
-        out.error("Interrupted", "interrupted", None)
-        return EXIT_CODES["interrupted"]
+        _report(app_ctx, "Interrupted", "interrupted", None)
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
+        # The reader went away (`ecgrid ... | head -1`): it has what it wanted.
         _silence_stdout()
-        return 1
+        return int(ExitCode.OK)
+    except ClosedStreamError as err:
+        _report(app_ctx, "ClosedStream", f"cannot write: {err}", None)
+        return int(ExitCode.ERROR)
     except Exception as err:  # the last line of defence: one line, never a traceback
         if _is_click_error(err):
-            return _report_click_error(out, err)
-        out.error("InternalError", f"unexpected error: {type(err).__name__}: {err}", None)
-        return 1
+            return _report_click_error(app_ctx, err)
+        _report(app_ctx, "InternalError", f"unexpected error: {type(err).__name__}: {err}", None)
+        return int(ExitCode.ERROR)
     finally:
         app_ctx.close()
+        app_ctx.io.stop_pager()
+
+
+def _report(
+    app_ctx: AppContext,
+    code: str,
+    message: str,
+    http_status: int | None,
+    details: dict[str, object] | None = None,
+) -> None:
+    show_error(
+        app_ctx.io,
+        code,
+        message,
+        http_status,
+        json_mode=app_ctx.options.wants_json,
+        details=details,
+    )
+
+
+def _plain_help_when_piped(io: IOStreams) -> None:
+    """Help is rich on a terminal and plain text (no boxes, no colour) when piped."""
+    import typer.core
+
+    typer.core.HAS_RICH = io.stdout_tty
 
 
 def _is_click_error(err: Exception) -> bool:
@@ -137,17 +201,17 @@ def _is_click_error(err: Exception) -> bool:
     return hasattr(err, "format_message") and isinstance(getattr(err, "exit_code", None), int)
 
 
-def _report_click_error(out: Output, err: Any) -> int:
+def _report_click_error(app_ctx: AppContext, err: Any) -> int:
     ctx = getattr(err, "ctx", None)
     if type(err).__name__ == "NoArgsIsHelpError":
         message = err.format_message()  # a group run without a sub-command: its help
         if message.strip():
-            out.err_line(message)
-        return 2
+            app_ctx.io.err(message)
+        return int(ExitCode.USAGE)
     message = err.format_message()
     if ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
-    out.error("UsageError", message, None)
+    _report(app_ctx, "UsageError", message, None)
     return err.exit_code
 
 
@@ -158,14 +222,19 @@ def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         pass
 
 
 def main() -> None:
+    # Started from a background job, SIGINT may be inherited as ignored: Ctrl+C must work.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     code = run()
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
+    except (OSError, ValueError):
+        pass
     sys.exit(code)

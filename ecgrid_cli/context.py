@@ -1,7 +1,7 @@
-"""Per-invocation state: the global flags, and lazily built settings, client, output.
+"""Per-run state: the global flags, the IO streams, and lazily built settings and backend.
 
 The root callback stores an :class:`AppContext` on the Typer context; commands ask it
-for what they need, so `--help` and `config` commands never import httpx or
+for what they need, so ``--help`` and ``config`` commands never import httpx or
 pydantic.
 """
 
@@ -12,34 +12,37 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ecgrid_cli.output import Output
+from ecgrid_cli.iostreams import IOStreams
+from ecgrid_cli.output.views import OutputOptions
 
 if TYPE_CHECKING:
-    from ecgrid_cli.api.client import EcgridClient
+    from ecgrid_cli.api.backend import Backend
+    from ecgrid_cli.api.resilience import Throttle
     from ecgrid_cli.settings import Resolved
 
 
 @dataclass
 class GlobalFlags:
     profile: str | None = None
+    api: str | None = None
     base_url: str | None = None
     timeout: float | None = None
     retries: int | None = None
     verbose: bool = False
     no_color: bool = False
+    no_pager: bool = False
+    json: bool = False
+    jq: str | None = None
+    header: bool = False
 
 
 @dataclass
 class AppContext:
+    io: IOStreams = field(default_factory=IOStreams.system)
     flags: GlobalFlags = field(default_factory=GlobalFlags)
-    output: Output = field(default_factory=Output)
+    options: OutputOptions = field(default_factory=OutputOptions)
     _resolved: Resolved | None = None
-    _client: EcgridClient | None = None
-
-    def use_json(self, enabled: bool) -> Output:
-        """Called first by every command that takes --json."""
-        self.output.json_mode = enabled
-        return self.output
+    _backend: Backend | None = None
 
     def settings(self) -> Resolved:
         if self._resolved is None:
@@ -47,50 +50,53 @@ class AppContext:
 
             resolved = resolve(
                 profile=self.flags.profile,
+                api=self.flags.api,
                 base_url=self.flags.base_url,
                 timeout=self.flags.timeout,
                 retries=self.flags.retries,
             )
             key = resolved.settings.api_key
-            self.output.add_secret(key.get_secret_value() if key else None)
+            self.io.redactor.add(key.get_secret_value() if key else None)
             for warning in resolved.warnings:
-                self.output.warn(warning)
+                self.io.err(warning)
             self._resolved = resolved
         return self._resolved
 
-    def client(self, *, max_connections: int = 16) -> EcgridClient:
-        """The API client for this run (one connection pool), built on first use."""
-        if self._client is None:
-            from ecgrid_cli.api.client import EcgridClient
-            from ecgrid_cli.api.find_forms import FindFormCache, default_cache_path
-            from ecgrid_cli.api.transport import RetryPolicy, Transport
-            from ecgrid_cli.errors import UsageError
+    def backend(self, *, max_connections: int = 16, throttle: Throttle | None = None) -> Backend:
+        """The backend for this run (one connection pool), built on first use."""
+        if self._backend is None:
+            from ecgrid_cli.api.factory import build_backend
 
-            resolved = self.settings()
-            settings = resolved.settings
-            if settings.api_key is None or not settings.api_key.get_secret_value():
-                raise UsageError(
-                    "no API key: set ECGRID_API_KEY, or run 'ecgrid config set api-key' "
-                    f"(profile {resolved.profile!r}), or try the local sandbox with "
-                    "'--profile sandbox'"
-                )
-            transport = Transport(
-                settings.base_url,
-                settings.api_key.get_secret_value(),
-                policy=RetryPolicy(retries=settings.retries, deadline_seconds=settings.timeout),
-                log=self.output.log if self.flags.verbose else None,
+            self._backend = build_backend(
+                self.settings(),
+                log=self.io.err if self.flags.verbose else None,
+                on_secret=self.io.redactor.add,
                 max_connections=max_connections,
+                throttle=throttle,
             )
-            self._client = EcgridClient(transport, FindFormCache(default_cache_path()))
-        return self._client
+        return self._backend
+
+    def note(self, text: str) -> None:
+        """A human note on stderr now (not with --json, where scripts read only data)."""
+        if not self.options.wants_json:
+            self.io.err(text)
+
+    @property
+    def output(self) -> _Lines:
+        """Line output for the long-running `sandbox serve` (its banner and log)."""
+        return _Lines(self.io)
+
+    def api(self) -> str:
+        """The API this run speaks ("rest" or "soap"), without building a backend."""
+        return self.settings().settings.endpoint()[0]
 
     def own_ecgrid_id(self) -> int | None:
         return self.settings().settings.ecgrid_id
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
 
 
 def get(ctx: typer.Context) -> AppContext:
@@ -99,3 +105,15 @@ def get(ctx: typer.Context) -> AppContext:
         obj = AppContext()
         ctx.find_root().obj = obj
     return obj
+
+
+class _Lines:
+    def __init__(self, io: IOStreams) -> None:
+        self._io = io
+        self.stdout = io.stdout
+
+    def line(self, text: str) -> None:
+        self._io.out(self._io.redactor.text(text) + "\n")
+
+    def status(self, text: str) -> None:
+        self._io.err(text)

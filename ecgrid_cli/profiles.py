@@ -8,13 +8,13 @@ from typing import Any
 
 from ecgrid_cli.errors import UsageError
 
-DEFAULT_BASE_URL = "https://rest.ecgrid.io"
 DEFAULT_PROFILE = "default"
 SANDBOX_PROFILE = "sandbox"
 
 # Keys as typed on the command line (config set KEY) -> keys stored in the file.
 CLI_KEYS = {
     "api-key": "api_key",
+    "api": "api",
     "base-url": "base_url",
     "ecgrid-id": "ecgrid_id",
     "timeout": "timeout",

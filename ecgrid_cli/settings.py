@@ -17,7 +17,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from ecgrid_cli import config_file
 from ecgrid_cli.errors import UsageError
-from ecgrid_cli.profiles import DEFAULT_BASE_URL, profile_values, select_profile
+from ecgrid_cli.profiles import profile_values, select_profile
+from ecgrid_cli.redaction import MIN_SECRET_LENGTH
+from ecgrid_cli.urls import endpoint_for
 
 
 class Settings(BaseSettings):
@@ -27,7 +29,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ECGRID_", extra="ignore", env_ignore_empty=True)
 
     api_key: SecretStr | None = None
-    base_url: str = DEFAULT_BASE_URL
+    api: str | None = None  # "rest" | "soap"; None: follow the base URL (.asmx is SOAP)
+    base_url: str | None = None
     timeout: float = Field(30.0, gt=0, le=3600)
     retries: int = Field(5, ge=0, le=50)
     ecgrid_id: int | None = Field(None, ge=1)
@@ -49,7 +52,26 @@ class Settings(BaseSettings):
                 "the API key holds characters that cannot be sent in an HTTP header "
                 "(only printable ASCII is allowed)"
             )
+        if value and len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"the API key is {len(value)} characters long; keys shorter than "
+                f"{MIN_SECRET_LENGTH} cannot be kept out of output safely"
+            )
         return value
+
+    @field_validator("api", mode="before")
+    @classmethod
+    def _known_api(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        text = str(value).strip().lower()
+        if text not in ("rest", "soap"):
+            raise ValueError(f"{value!r} is not an API: choose rest or soap")
+        return text
+
+    def endpoint(self) -> tuple[str, str]:
+        """``(api, base_url)``: the API in use and the URL its requests go to."""
+        return endpoint_for(self.api, self.base_url)
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,7 @@ class _ProfileSource(PydanticBaseSettingsSource):
 def resolve(
     *,
     profile: str | None = None,
+    api: str | None = None,
     base_url: str | None = None,
     timeout: float | None = None,
     retries: int | None = None,
@@ -87,7 +110,12 @@ def resolve(
     from_profile = profile_values(name, explicit, data, path)
     flags = {
         key: value
-        for key, value in {"base_url": base_url, "timeout": timeout, "retries": retries}.items()
+        for key, value in {
+            "api": api,
+            "base_url": base_url,
+            "timeout": timeout,
+            "retries": retries,
+        }.items()
         if value is not None
     }
 

@@ -1,15 +1,24 @@
-"""Payload models: accept every spelling the vendor documents, emit one canonical form.
+"""Payload models: accept every spelling the vendor documents, in one canonical form.
 
 The vendor's pages disagree on field names (API-NOTES, DRIFT 2), so each field lists
-every known alias. Unknown fields are ignored (the v2 series may add fields at any
-time) and unknown enum values pass through unchanged.
+every known alias (REST camelCase, the guides' spellings, SOAP's PascalCase). Unknown
+fields are ignored (the v2 series may add fields at any time) and unknown enum values
+pass through unchanged. Turning a model into an output document is the output
+layer's business (:mod:`ecgrid_cli.output.documents`), not the model's.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from ecgrid_cli.statuses import canonical_status
 
@@ -37,6 +46,9 @@ def _number_as_text(value: Any) -> Any:
     # A timestamp may arrive as a number (epoch) rather than ISO text: keep it, as text.
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
+    # .NET sends DateTime.MinValue for "never": that is no timestamp at all.
+    if isinstance(value, str) and value.startswith("0001-01-01"):
+        return None
     return value
 
 
@@ -49,10 +61,6 @@ Status = Annotated[str | None, BeforeValidator(_canonical_status)]
 class ApiModel(BaseModel):
     # defer_build: a command pays for building only the models it actually parses.
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True, defer_build=True)
-
-    def to_json(self) -> dict[str, Any]:
-        """The canonical camelCase document for ``--json`` output."""
-        return self.model_dump(by_alias=True, mode="json")
 
 
 class EcgridId(ApiModel):
@@ -98,6 +106,25 @@ class EcgridId(ApiModel):
         serialization_alias="ediStandard",
         validation_alias=_aliases("ediStandard", "EDIStandard", "ediSTandard"),
     )
+    use_type: str | None = Field(None, validation_alias=_aliases("useType", "UseType"))
+    # When the current owner became (or becomes) effective: a future date is a
+    # scheduled move (the vendor's health check reads ownerInfo.effective).
+    owner_effective: Timestamp = Field(
+        None, validation_alias=_aliases("ownerEffective", "OwnerEffective")
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_owner_info(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            owner = data.get("ownerInfo", data.get("OwnerInfo"))
+            if isinstance(owner, dict) and "ownerEffective" not in data:
+                effective = owner.get("effective", owner.get("Effective"))
+                data = {**data, "ownerEffective": effective}
+                routing = owner.get("routingGroup", owner.get("RoutingGroup"))
+                if routing and not data.get("routingGroup", data.get("RoutingGroup")):
+                    data["routingGroup"] = routing
+        return data
 
 
 class Interconnect(ApiModel):
@@ -126,6 +153,29 @@ class Interconnect(ApiModel):
         serialization_alias="modified",
         validation_alias=_aliases("modified", "modifiedDate", "Modified"),
     )
+    # Outbound: TP1 (from) -> TP2 (to); inbound: the reverse.
+    last_traffic_outbound: Timestamp = Field(
+        None, validation_alias=_aliases("lastTrafficOutbound", "LastTrafficOutbound")
+    )
+    last_traffic_inbound: Timestamp = Field(
+        None, validation_alias=_aliases("lastTrafficInbound", "LastTrafficInbound")
+    )
+    reference: str | None = Field(
+        None, validation_alias=_aliases("reference", "Reference1", "reference1")
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sides_from_tps(cls, data: Any) -> Any:
+        """SOAP names the two sides as nested ECGridIDInfo: TP1 (requester) and TP2."""
+        if isinstance(data, dict) and "TP1" in data and "ecGridIdFrom" not in data:
+            tp1, tp2 = data.get("TP1"), data.get("TP2")
+            data = {
+                **data,
+                "ecGridIdFrom": tp1.get("ECGridID") if isinstance(tp1, dict) else None,
+                "ecGridIdTo": tp2.get("ECGridID") if isinstance(tp2, dict) else None,
+            }
+        return data
 
     def joins(self, a: int, b: int) -> bool:
         """True when this interconnect links a and b, in either orientation (DRIFT 3)."""
@@ -133,19 +183,55 @@ class Interconnect(ApiModel):
 
 
 class InterconnectNote(ApiModel):
-    text: str | None = Field(None, validation_alias=_aliases("text", "note", "Text"))
-    timestamp: str | None = Field(None, validation_alias=_aliases("timestamp", "Timestamp"))
+    text: str | None = Field(None, validation_alias=_aliases("text", "note", "Text", "Note"))
+    timestamp: Timestamp = Field(
+        None, validation_alias=_aliases("timestamp", "Timestamp", "NoteDate", "noteDate")
+    )
     user_id: IdNumber | None = Field(
         None, serialization_alias="userId", validation_alias=_aliases("userId", "UserID")
     )
+    posted_by: str | None = Field(None, validation_alias=_aliases("postedBy", "PostedBy"))
+
+
+class Parcel(ApiModel):
+    parcel_id: IdNumber = Field(validation_alias=_aliases("parcelId", "ParcelID", "parcelID"))
+    # REST: ``status``; SOAP: ``StatusCode`` (empty while the parcel is in flight).
+    status: str | None = Field(
+        None, validation_alias=_aliases("status", "Status", "StatusCode", "statusCode")
+    )
+    status_message: str | None = Field(
+        None, validation_alias=_aliases("statusMessage", "StatusMessage")
+    )
+    ecgrid_id_from: IdNumber | None = Field(
+        None, validation_alias=_aliases("ecGridIdFrom", "ECGridIDFrom")
+    )
+    ecgrid_id_to: IdNumber | None = Field(
+        None, validation_alias=_aliases("ecGridIdTo", "ECGridIDTo")
+    )
+    modified: Timestamp = Field(
+        None, validation_alias=_aliases("modified", "StatusDate", "statusDate")
+    )
+
+
+class LoginGrant(ApiModel):
+    """What a login returns: a REST JWT (with expiry) or a SOAP session ID."""
+
+    token: str = Field(repr=False, validation_alias=_aliases("token", "sessionId", "SessionID"))
+    expires_at: Timestamp = Field(None, validation_alias=_aliases("expiresAt", "ExpiresAt"))
+    refresh_token: str | None = Field(
+        None, repr=False, validation_alias=_aliases("refreshToken", "RefreshToken")
+    )
+    user_id: IdNumber | None = Field(None, validation_alias=_aliases("userId", "UserID"))
 
 
 class User(ApiModel):
     user_id: IdNumber | None = Field(
         None, serialization_alias="userId", validation_alias=_aliases("userId", "UserID")
     )
-    login: str | None = Field(None, validation_alias=_aliases("login", "Login"))
-    email: str | None = Field(None, validation_alias=_aliases("email", "Email"))
+    login: str | None = Field(
+        None, validation_alias=_aliases("login", "Login", "LoginName", "loginName")
+    )
+    email: str | None = Field(None, validation_alias=_aliases("email", "Email", "EMail"))
     network_id: IdNumber | None = Field(
         None, serialization_alias="networkId", validation_alias=_aliases("networkId", "NetworkID")
     )

@@ -1,27 +1,44 @@
-"""`ecgrid config ...`: profiles in the config file (no network, no heavy imports)."""
+"""`ecgrid config ...`: profiles in the config file (no network, no heavy imports).
+
+Edits are locked read-modify-write through tomlkit (:func:`config_file.update`), so
+comments, layout and keys the tool does not know survive, concurrent edits are not
+lost, and a symlinked file is written through to its target.
+"""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from ecgrid_cli import config_file, context, validation
-from ecgrid_cli.commands.options import JsonFlag
+from ecgrid_cli.commands.framework import command
 from ecgrid_cli.errors import EcgridError, UsageError
+from ecgrid_cli.output.layouts import CONFIG_TABLE
+from ecgrid_cli.output.views import Result, Table, Value
 from ecgrid_cli.profiles import (
     CLI_KEYS,
     DEFAULT_PROFILE,
+    SANDBOX_PROFILE,
     SECRET_KEYS,
     builtin_profile,
     mask,
+    select_profile,
 )
 from ecgrid_cli.urls import check_base_url
 
 app = typer.Typer(help="Read and write profiles in the config file.", no_args_is_help=True)
 
 KeyArg = Annotated[str, typer.Argument(metavar="KEY", help=f"One of: {', '.join(CLI_KEYS)}.")]
+# JSON spelling of each stored key (canonical camelCase, as every JSON document).
+JSON_KEYS = {
+    "api_key": "apiKey",
+    "api": "api",
+    "base_url": "baseUrl",
+    "ecgrid_id": "ecGridId",
+    "timeout": "timeout",
+    "retries": "retries",
+}
 
 
 class NotSetError(EcgridError):
@@ -31,54 +48,58 @@ class NotSetError(EcgridError):
 def _storage_key(key: str) -> str:
     stored = CLI_KEYS.get(key.strip().lower().replace("_", "-"))
     if stored is None:
-        raise UsageError(f"unknown key {key!r}: choose one of {', '.join(CLI_KEYS)}")
+        raise UsageError(
+            f"unknown key {key!r}: choose one of {', '.join(CLI_KEYS)}",
+            details={"field": "KEY", "value": key},
+        )
     return stored
 
 
 def _current_profile(app_ctx: context.AppContext, data: dict[str, Any]) -> str:
-    from ecgrid_cli.profiles import select_profile
-
     return select_profile(app_ctx.flags.profile, data)[0]
 
 
-def _read_secret(value: str | None) -> str:
+def _read_secret(app_ctx: context.AppContext, value: str | None) -> str:
+    io = app_ctx.io
     if value is not None and value != "-":
         raise UsageError(
             "refusing to take the API key as an argument (it would land in shell history): "
             "omit it to be prompted, or pass '-' to read it from stdin"
         )
     if value == "-":
-        secret = sys.stdin.readline().strip()
+        secret = io.read_stdin_line().strip()
     else:
-        if not sys.stdin.isatty():
+        if not io.can_prompt():
             raise UsageError("no terminal to prompt for the API key: pass '-' and pipe it on stdin")
-        import getpass
-
-        try:
-            secret = getpass.getpass("API key: ", stream=sys.stderr).strip()
-        except EOFError:
-            secret = ""
+        secret = io.prompt_secret("API key: ").strip()
     if not secret:
         raise UsageError("the API key is empty")
     if any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in secret):
         raise UsageError("the API key holds spaces or control characters")
+    from ecgrid_cli.redaction import MIN_SECRET_LENGTH
+
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise UsageError(
+            f"the API key is {len(secret)} characters long; keys shorter than "
+            f"{MIN_SECRET_LENGTH} cannot be kept out of output safely"
+        )
+    io.redactor.add(secret)
     return secret
 
 
-def _parse_value(stored: str, value: str | None) -> Any:
+def _parse_value(app_ctx: context.AppContext, stored: str, value: str | None) -> Any:
     if stored == "api_key":
-        return _read_secret(value)
+        return _read_secret(app_ctx, value)
     if value is None:
         raise UsageError(f"config set {stored.replace('_', '-')} needs a VALUE")
     if stored == "base_url":
         return check_base_url(value)
+    if stored == "api":
+        return validation.choice(value, "api", ("rest", "soap"))
     if stored == "ecgrid_id":
         return validation.positive_id(value, "ecgrid-id")
     if stored == "retries":
-        try:
-            number = int(value)
-        except ValueError:
-            number = -1
+        number = int(value) if value.strip().isdigit() else -1
         if not 0 <= number <= 50:
             raise UsageError(f"invalid retries {value!r}: expected a whole number from 0 to 50")
         return number
@@ -91,7 +112,17 @@ def _parse_value(stored: str, value: str | None) -> Any:
     return seconds
 
 
-@app.command("set")
+@command(
+    app,
+    "set",
+    output=False,
+    examples=[
+        "ecgrid --profile prod config set api-key",
+        "printf '%s\\n' \"$KEY\" | ecgrid --profile prod config set api-key -",
+        "ecgrid --profile prod config set ecgrid-id 111111",
+        "ecgrid --profile legacy config set api soap",
+    ],
+)
 def set_(
     ctx: typer.Context,
     key: KeyArg,
@@ -99,89 +130,102 @@ def set_(
         str | None,
         typer.Argument(help="The value; for api-key omit it (prompt) or give '-' (stdin)."),
     ] = None,
-) -> None:
+) -> Result:
     """Set a key in the current profile (api-key: hidden prompt or '-' for stdin)."""
     app_ctx = context.get(ctx)
     stored = _storage_key(key)
     path = config_file.config_path()
-    data = config_file.load(path)
-    profile = _current_profile(app_ctx, data)
-    parsed = _parse_value(stored, value)
-    data.setdefault("profiles", {}).setdefault(profile, {})[stored] = parsed
-    config_file.save(path, data)
+    parsed = _parse_value(app_ctx, stored, value)
+
+    def change(document: Any) -> str:
+        profile = select_profile(app_ctx.flags.profile, _plain(document))[0]
+        config_file.set_profile_value(document, profile, stored, parsed)
+        return profile
+
+    profile = config_file.update(path, change)
     shown = mask(parsed) if stored in SECRET_KEYS else parsed
-    app_ctx.output.status(f"set {key} = {shown} in profile {profile!r} ({path})")
+    return Result(None, None, notes=[f"set {key} = {shown} in profile {profile!r} ({path})"])
 
 
-@app.command("get")
-def get(ctx: typer.Context, key: KeyArg) -> None:
+def _plain(document: Any) -> dict[str, Any]:
+    value = document.get("default_profile") if hasattr(document, "get") else None
+    return {"default_profile": str(value)} if value else {}
+
+
+@command(
+    app,
+    "get",
+    examples=["ecgrid --profile prod config get ecgrid-id", "ecgrid config get base-url --json"],
+)
+def get(ctx: typer.Context, key: KeyArg) -> Result:
     """Print a key of the current profile (the API key is shown masked)."""
     app_ctx = context.get(ctx)
     stored = _storage_key(key)
-    path = config_file.config_path()
-    data = config_file.load(path)
+    data = config_file.load(config_file.config_path())
     profile = _current_profile(app_ctx, data)
     values = data.get("profiles", {}).get(profile) or builtin_profile(profile) or {}
     if stored not in values:
         raise NotSetError(f"{key} is not set in profile {profile!r}")
     value = values[stored]
-    app_ctx.output.line(mask(str(value)) if stored in SECRET_KEYS else str(value))
+    shown = mask(str(value)) if stored in SECRET_KEYS else value
+    return Result({"profile": profile, "key": key, "value": shown}, Value("value"))
 
 
-@app.command("list")
-def list_(ctx: typer.Context, json: JsonFlag = False) -> None:
-    """List every profile and its keys (API keys masked)."""
+@command(app, "list", examples=["ecgrid config list", "ecgrid config list --json"])
+def list_(ctx: typer.Context) -> Result:
+    """List every profile and its keys (API keys masked; the built-in sandbox too)."""
     app_ctx = context.get(ctx)
-    out = app_ctx.use_json(json)
     path = config_file.config_path()
     data = config_file.load(path)
     warning = config_file.insecure_mode_warning(path)
     if warning:
-        out.warn(warning)
+        app_ctx.io.err(warning)
     current = _current_profile(app_ctx, data)
-    profiles: dict[str, dict[str, Any]] = {}
-    for name, values in data.get("profiles", {}).items():
-        profiles[name] = {
-            key: mask(str(values[stored])) if stored in SECRET_KEYS else values[stored]
-            for key, stored in CLI_KEYS.items()
+    profiles: dict[str, tuple[dict[str, Any], bool]] = {
+        name: (values, False) for name, values in data.get("profiles", {}).items()
+    }
+    if SANDBOX_PROFILE not in profiles:
+        profiles[SANDBOX_PROFILE] = (builtin_profile(SANDBOX_PROFILE) or {}, True)
+    document: dict[str, Any] = {
+        "configPath": str(path),
+        "defaultProfile": data.get("default_profile", DEFAULT_PROFILE),
+        "currentProfile": current,
+        "profiles": {},
+    }
+    rows = []
+    for name, (values, builtin) in sorted(profiles.items()):
+        shown = {
+            stored: mask(str(values[stored])) if stored in SECRET_KEYS else values[stored]
+            for stored in CLI_KEYS.values()
             if stored in values
         }
-    if json:
-        out.json(
-            {
-                "configPath": str(path),
-                "defaultProfile": data.get("default_profile", DEFAULT_PROFILE),
-                "currentProfile": current,
-                "profiles": profiles,
-            }
-        )
-        return
-    out.status(f"config file: {path}")
-    rows = [
-        {"profile": ("* " if name == current else "  ") + name, "key": key, "value": value}
-        for name, values in sorted(profiles.items())
-        for key, value in values.items()
-    ]
-    if not rows:
-        out.status("no profiles yet: run 'ecgrid config set api-key' to create one")
-        return
-    from ecgrid_cli.output import Column
-
-    out.table(
-        rows,
-        (Column("profile", "PROFILE"), Column("key", "KEY"), Column("value", "VALUE", wrap=True)),
-    )
+        document["profiles"][name] = {
+            **{JSON_KEYS[stored]: value for stored, value in shown.items()},
+            "builtIn": builtin,
+        }
+        for cli_key, stored in CLI_KEYS.items():
+            if stored in shown:
+                source = "built-in" if builtin else "file"
+                rows.append(
+                    {"profile": name, "key": cli_key, "value": shown[stored], "source": source}
+                )
+    title = f"{path} (current profile: {current})"
+    columns = (*CONFIG_TABLE.columns, *[c for c in _SOURCE_COLUMN])
+    return Result(document, Table(columns, title=title), display=rows)
 
 
-@app.command("use")
-def use(ctx: typer.Context, profile: Annotated[str, typer.Argument(metavar="PROFILE")]) -> None:
+from ecgrid_cli.output.views import Column  # noqa: E402
+
+_SOURCE_COLUMN = (Column("source", "SOURCE"),)
+
+
+@command(app, "use", output=False, examples=["ecgrid config use prod", "ecgrid config use sandbox"])
+def use(ctx: typer.Context, profile: Annotated[str, typer.Argument(metavar="PROFILE")]) -> Result:
     """Make PROFILE the default profile."""
-    app_ctx = context.get(ctx)
     path = config_file.config_path()
     data = config_file.load(path)
     if profile not in data.get("profiles", {}) and builtin_profile(profile) is None:
         known = ", ".join(sorted(data.get("profiles", {}))) or "none"
         raise UsageError(f"profile {profile!r} is not defined in {path} (profiles: {known})")
-    data["default_profile"] = profile
-    config_file.save(path, data)
-    app_ctx.output.status(f"default profile is now {profile!r}")
+    config_file.update(path, lambda document: config_file.set_default_profile(document, profile))
+    return Result(None, None, notes=[f"default profile is now {profile!r}"])

@@ -1,0 +1,260 @@
+"""Rows from a CSV, a JSON array or JSON lines file, read as a stream with bounded memory.
+
+Used by bulk setup, bulk checks and desired-state files. Nothing is held but the row
+being read: a million-row file costs no more memory than ten rows, a single line (or
+JSON object) is capped, and ``--file /dev/zero`` ends in one clear line. CSV headers
+that repeat a column, or name two columns differing only in case, are refused.
+``-`` (stdin) is copied to a private temporary file first, so the file can be read
+twice: once to validate every row, once to run them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from ecgrid_cli.errors import UsageError
+
+MAX_LINE_BYTES = 64 * 1024  # one CSV line, or one JSON object / JSON line
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class RawRow:
+    number: int  # 1-based data row
+    line: int  # line of the file where the row starts
+    values: dict[str, Any]  # column -> value, column names normalised
+
+
+class RowsFile:
+    """A path (or stdin) to read rows from, as many times as needed."""
+
+    def __init__(self, path: str, *, stdin: Any = None, option: str = "--file") -> None:
+        self.option = option
+        self.name = "stdin" if path == "-" else path
+        self._spooled: str | None = None
+        if path == "-":
+            self.path = self._spool(stdin)
+        else:
+            self.path = path
+
+    def _spool(self, stdin: Any) -> str:
+        source = getattr(stdin, "buffer", None)
+        handle, name = tempfile.mkstemp(prefix="ecgrid-stdin-", suffix=".rows")
+        with os.fdopen(handle, "wb") as out:
+            if source is not None:
+                shutil.copyfileobj(source, out, _CHUNK)
+            else:
+                while chunk := stdin.read(_CHUNK):
+                    out.write(chunk.encode("utf-8"))
+        self._spooled = name
+        return name
+
+    def close(self) -> None:
+        if self._spooled is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._spooled)
+            self._spooled = None
+
+    def __enter__(self) -> RowsFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def rows(self, normalise: Any = lambda key: key) -> Iterator[RawRow]:
+        """Every non-empty row, in order; a problem with the file itself is a UsageError."""
+        try:
+            handle = open(self.path, "rb")  # noqa: SIM115 - closed in the finally below
+        except OSError as exc:
+            raise UsageError(
+                f"cannot read {self.option} {self.name}: {exc.strerror or exc}"
+            ) from None
+        try:
+            first = _first_significant_byte(handle)
+            if first in (b"[", b"{"):
+                yield from _json_rows(handle, self, normalise, lines=first == b"{")
+            else:
+                yield from _csv_rows(handle, self, normalise)
+        finally:
+            handle.close()
+
+    def fail(self, message: str, line: int | None = None) -> UsageError:
+        where = f" line {line}" if line else ""
+        return UsageError(f"{self.option} {self.name}{where}: {message}")
+
+
+def _first_significant_byte(handle: BinaryIO) -> bytes:
+    start = handle.read(3)
+    offset = 3 if start == b"\xef\xbb\xbf" else 0
+    handle.seek(offset)
+    while True:
+        byte = handle.read(1)
+        if byte not in (b" ", b"\t", b"\r", b"\n"):
+            handle.seek(offset)
+            return byte
+        if handle.tell() - offset > MAX_LINE_BYTES:
+            handle.seek(offset)
+            return b""
+
+
+def _lines(handle: BinaryIO, source: RowsFile) -> Iterator[str]:
+    """Decoded lines, each at most MAX_LINE_BYTES (else a clear error)."""
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise source.fail(f"is longer than {MAX_LINE_BYTES // 1024} KiB", number)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise source.fail("is not UTF-8 text", number) from None
+
+
+def _csv_rows(handle: BinaryIO, source: RowsFile, normalise: Any) -> Iterator[RawRow]:
+    lines = _lines(handle, source)
+    counter = _LineCounter(lines)
+    csv.field_size_limit(MAX_LINE_BYTES)
+    reader = csv.reader(counter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise source.fail(f"is not valid CSV: {exc}", counter.line) from None
+    if not header:
+        raise source.fail("holds no rows")
+    columns = [normalise(name.strip().lower()) for name in header]
+    _check_header(header, columns, source)
+    number = 0
+    while True:
+        start = counter.line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise source.fail(f"is not valid CSV: {exc}", counter.line) from None
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(columns):
+            raise source.fail(f"has {len(cells)} fields but the header names {len(columns)}", start)
+        number += 1
+        values = {column: cells[i].strip() for i, column in enumerate(columns) if i < len(cells)}
+        yield RawRow(number, start, values)
+
+
+def _check_header(header: list[str], columns: list[str], source: RowsFile) -> None:
+    seen: dict[str, str] = {}
+    for given, column in zip(header, columns, strict=True):
+        if not column:
+            raise source.fail("the CSV header has an empty column name", 1)
+        if column in seen:
+            other = seen[column]
+            why = "repeats" if other.strip() == given.strip() else "names twice (case or alias)"
+            raise source.fail(
+                f"the CSV header {why} the column {given.strip()!r} ({other.strip()!r})", 1
+            )
+        seen[column] = given
+
+
+class _LineCounter:
+    """Feeds csv.reader line by line while counting physical lines."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.line = 0
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self._lines)
+        self.line += 1
+        return text.lstrip("\ufeff") if self.line == 1 else text
+
+
+def _json_rows(
+    handle: BinaryIO, source: RowsFile, normalise: Any, *, lines: bool
+) -> Iterator[RawRow]:
+    """Objects of a JSON array (``[{...}, ...]``) or JSON lines, one at a time."""
+    decoder = json.JSONDecoder()
+    reader = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
+    buffer = ""
+    line = 1
+    number = 0
+    opened = lines  # JSON lines have no opening bracket
+    closed = False
+    while True:
+        try:
+            chunk = reader.read(_CHUNK)
+        except UnicodeDecodeError:
+            raise source.fail("is not UTF-8 text") from None
+        buffer += chunk
+        position = 0
+        while True:
+            position, line = _skip_space(buffer, position, line, allow_comma=opened)
+            if position >= len(buffer):
+                break
+            if not opened:
+                if buffer[position] != "[":
+                    raise source.fail("JSON input must be an array of objects", line)
+                opened, position = True, position + 1
+                continue
+            if not lines and buffer[position] == "]":
+                closed, position = True, position + 1
+                position, line = _skip_space(buffer, position, line, allow_comma=False)
+                if position < len(buffer):
+                    raise source.fail("holds data after the end of the JSON array", line)
+                break
+            try:
+                item, end = decoder.raw_decode(buffer, position)
+            except RecursionError:
+                raise source.fail("holds a JSON value nested too deeply", line) from None
+            except ValueError as exc:
+                if not chunk:  # no more input: the document is broken, not unfinished
+                    raise source.fail(f"is not valid JSON: {exc.msg}", line) from None
+                if len(buffer) - position > MAX_LINE_BYTES:
+                    raise source.fail(
+                        f"holds a JSON object larger than {MAX_LINE_BYTES // 1024} KiB", line
+                    ) from None
+                break
+            if not isinstance(item, dict):
+                raise source.fail("JSON input must be an array of objects", line)
+            number += 1
+            values = {normalise(str(key).strip().lower()): value for key, value in item.items()}
+            _check_keys(item, values, source, line)
+            yield RawRow(number, line, values)
+            line += buffer.count("\n", position, end)
+            position = end
+        buffer = buffer[position:]
+        if not chunk:
+            break
+    if not lines and not closed:
+        raise source.fail("is not valid JSON: the array is not closed", line)
+    if number == 0:
+        raise source.fail("holds no rows")
+
+
+def _skip_space(text: str, position: int, line: int, *, allow_comma: bool) -> tuple[int, int]:
+    while position < len(text) and (
+        text[position] in " \t\r\n" or (allow_comma and text[position] == ",")
+    ):
+        if text[position] == "\n":
+            line += 1
+        position += 1
+    return position, line
+
+
+def _check_keys(item: dict[str, Any], values: dict[str, Any], source: RowsFile, line: int) -> None:
+    if len(values) != len(item):
+        raise source.fail("an object names one field twice (case or alias)", line)

@@ -1,0 +1,1 @@
+"""The one output layer: results in, tables / TSV / JSON out (see ``render``)."""
