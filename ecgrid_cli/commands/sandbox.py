@@ -1,8 +1,8 @@
-"""`ecgrid sandbox ...`: a local ECGrid-compatible server for trying and testing."""
+"""`ecgrid sandbox ...`: a local ECGrid-compatible server (REST and SOAP) for trying and testing."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,14 +12,17 @@ from ecgrid_cli.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT
 
 app = typer.Typer(help="Run a local ECGrid-compatible sandbox server.", no_args_is_help=True)
 
-FIND_STYLES = ("all", "post", "get-isa", "get-qual")
-
 
 @app.command("serve")
 def serve(
     ctx: typer.Context,
     host: Annotated[
-        str, typer.Option("--host", metavar="ADDR", help="Address to bind.")
+        str,
+        typer.Option(
+            "--host",
+            metavar="ADDR",
+            help="Address to bind; anything but loopback needs your own --api-key.",
+        ),
     ] = "127.0.0.1",
     port: Annotated[
         int, typer.Option("--port", metavar="PORT", help="Port; 0 picks a free one.")
@@ -59,44 +62,76 @@ def serve(
             "--find-style", metavar="STYLE", help="Find forms served: all, post, get-isa, get-qual."
         ),
     ] = "all",
+    id_create_style: Annotated[
+        str,
+        typer.Option(
+            "--id-create-style",
+            metavar="STYLE",
+            help="POST /v2/ids bodies served: all, reference, guide.",
+        ),
+    ] = "all",
+    soap_namespace: Annotated[
+        str,
+        typer.Option(
+            "--soap-namespace",
+            metavar="NS",
+            help="SOAP answers in the live (https://os.ecgrid.io/) or legacy namespace.",
+        ),
+    ] = "live",
+    session_ttl: Annotated[
+        float,
+        typer.Option(
+            "--session-ttl", metavar="SECONDS", help="Idle seconds before a SOAP session ends."
+        ),
+    ] = 1200.0,
+    token_ttl: Annotated[
+        float,
+        typer.Option("--token-ttl", metavar="SECONDS", help="Lifetime of REST login tokens."),
+    ] = 3600.0,
+    parcel_seconds: Annotated[
+        float,
+        typer.Option(
+            "--parcel-seconds", metavar="SECONDS", help="Time a test parcel takes to arrive."
+        ),
+    ] = 3.0,
+    parcel_fail_rate: Annotated[
+        float,
+        typer.Option("--parcel-fail-rate", metavar="RATE", help="Share of test parcels failing."),
+    ] = 0.0,
     seed: Annotated[
-        int | None, typer.Option("--seed", metavar="N", help="RNG seed for faults.")
+        int | None, typer.Option("--seed", metavar="N", help="RNG seed for faults and parcels.")
     ] = None,
     detach: Annotated[
         bool,
         typer.Option("--detach", "-d", help="Run in the background; stop with 'sandbox stop'."),
     ] = False,
 ) -> None:
-    """Serve the ECGrid REST v2 subset on loopback, with demo data."""
-    out = context.get(ctx).output
-    if not 0 <= port <= 65535:
-        raise UsageError(f"invalid --port {port}: expected 0 to 65535")
-    for name, rate in (("--fault-rate", fault_rate), ("--drop-rate", drop_rate)):
-        if not 0.0 <= rate <= 1.0:
-            raise UsageError(f"invalid {name} {rate}: expected a share from 0 to 1")
-    if latency_ms < 0 or retry_after < 0:
-        raise UsageError("--latency-ms and --retry-after cannot be negative")
-    if find_style not in FIND_STYLES:
-        raise UsageError(
-            f"invalid --find-style {find_style!r}: choose one of {', '.join(FIND_STYLES)}"
-        )
-    if not api_key or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in api_key):
-        raise UsageError("invalid --api-key: printable characters without spaces")
+    """Serve the ECGrid REST v2 and SOAP v4.1 subsets, with demo data."""
+    say = _Console(ctx)
     from ecgrid_cli.sandbox import SandboxOptions, StoreError, create_server
 
-    options = SandboxOptions(
-        host=host,
-        port=port,
-        api_key=api_key,
-        db_path=db,
-        reset=reset,
-        latency_ms=latency_ms,
-        fault_rate=fault_rate,
-        retry_after=retry_after,
-        drop_rate=drop_rate,
-        find_style=find_style,
-        seed=seed,
-    )
+    try:
+        options = SandboxOptions(
+            host=host,
+            port=port,
+            api_key=api_key,
+            db_path=db,
+            reset=reset,
+            latency_ms=latency_ms,
+            fault_rate=fault_rate,
+            retry_after=retry_after,
+            drop_rate=drop_rate,
+            find_style=find_style,
+            seed=seed,
+            id_create_style=id_create_style,
+            soap_namespace=soap_namespace,
+            session_ttl=session_ttl,
+            token_ttl=token_ttl,
+            parcel_seconds=parcel_seconds,
+            parcel_fail_rate=parcel_fail_rate,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if detach:
         from ecgrid_cli.sandbox import start_detached
 
@@ -104,21 +139,22 @@ def serve(
             pid, base_url = start_detached(options)
         except RuntimeError as exc:
             raise UsageError(str(exc)) from None
-        out.line(f"ECGrid sandbox running in the background at {base_url} (pid {pid})")
-        out.line(f"API key: {api_key}")
-        out.line("Stop it with: ecgrid sandbox stop")
+        say.line(f"ECGrid sandbox running in the background at {base_url} (pid {pid})")
+        say.line(f"API key: {api_key}")
+        say.line("Stop it with: ecgrid sandbox stop")
         return
     try:
         server = create_server(options)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     _exit_on_sigterm()
-    out.line(f"ECGrid sandbox listening on {server.base_url}")
-    out.line(f"API key: {api_key}")
-    out.line("Press Ctrl+C to stop.")
-    out.stdout.flush()
+    say.line(f"ECGrid sandbox listening on {server.listen_url}")
+    say.line(f"API key: {api_key}")
+    say.line(f"SOAP: {server.listen_url}/v4.1/prod/ECGridOS.asmx (WSDL: ?WSDL)")
+    say.line("Press Ctrl+C to stop.")
+    say.flush()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -138,9 +174,40 @@ def stop(
     """Stop a sandbox started with --detach."""
     from ecgrid_cli.sandbox import stop_detached
 
-    out = context.get(ctx).output
     pid = stop_detached(db)
-    out.status(f"stopped the sandbox (pid {pid})" if pid else "no background sandbox was running")
+    _Console(ctx).status(
+        f"stopped the sandbox (pid {pid})" if pid else "no background sandbox was running"
+    )
+
+
+class _Console:
+    """Lines on stdout, status on stderr, through the run's streams (whatever their API)."""
+
+    def __init__(self, ctx: typer.Context) -> None:
+        app_ctx: Any = context.get(ctx)
+        self._io = getattr(app_ctx, "io", None)
+        self._output = getattr(app_ctx, "output", None)
+
+    def line(self, text: str) -> None:
+        if self._io is not None:
+            self._io.out(text + "\n")
+        elif self._output is not None:
+            self._output.line(text)
+        else:  # pragma: no cover - a context without streams
+            typer.echo(text)
+
+    def status(self, text: str) -> None:
+        if self._io is not None:
+            self._io.err(text)
+        elif self._output is not None:
+            self._output.status(text)
+        else:  # pragma: no cover
+            typer.echo(text, err=True)
+
+    def flush(self) -> None:
+        stream = getattr(self._io, "stdout", None) or getattr(self._output, "stdout", None)
+        if stream is not None:
+            stream.flush()
 
 
 def _exit_on_sigterm() -> None:

@@ -1,4 +1,4 @@
-"""A local ECGrid-compatible server speaking a REST v2 subset (standard library only).
+"""A local ECGrid-compatible server: REST v2 and SOAP v4.1 subsets over one store.
 
 Exports are loaded lazily: ``ecgrid_cli.sandbox.defaults`` is imported by the CLI's
 built-in ``sandbox`` profile on every run, and that must not pull in http.server and
@@ -20,22 +20,25 @@ if TYPE_CHECKING:
         start_detached,
         stop_detached,
     )
-    from ecgrid_cli.sandbox.server import (
+    from ecgrid_cli.sandbox.options import (
         FIND_STYLES,
+        ID_CREATE_STYLES,
+        SOAP_NAMESPACES,
         SandboxOptions,
-        SandboxServer,
-        create_server,
         default_db_path,
     )
-    from ecgrid_cli.sandbox.store import StoreError
+    from ecgrid_cli.sandbox.records import StoreError
+    from ecgrid_cli.sandbox.server import SandboxServer, create_server
 
 _LAZY_EXPORTS = {
-    "FIND_STYLES": "server",
-    "SandboxOptions": "server",
+    "FIND_STYLES": "options",
+    "ID_CREATE_STYLES": "options",
+    "SOAP_NAMESPACES": "options",
+    "SandboxOptions": "options",
+    "default_db_path": "options",
     "SandboxServer": "server",
     "create_server": "server",
-    "default_db_path": "server",
-    "StoreError": "store",
+    "StoreError": "records",
     "log_file_path": "lifecycle",
     "pid_file_path": "lifecycle",
     "running_detached": "lifecycle",
@@ -47,6 +50,8 @@ __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_PORT",
     "FIND_STYLES",
+    "ID_CREATE_STYLES",
+    "SOAP_NAMESPACES",
     "SandboxOptions",
     "SandboxServer",
     "StoreError",

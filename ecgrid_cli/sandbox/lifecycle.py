@@ -21,12 +21,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ecgrid_cli.sandbox.server import (
+from ecgrid_cli.sandbox.chaos import format_retry_after
+from ecgrid_cli.sandbox.options import (
+    DEFAULT_PARCEL_SECONDS,
+    DEFAULT_SESSION_TTL,
+    DEFAULT_TOKEN_TTL,
     SandboxOptions,
     default_db_path,
-    format_retry_after,
-    url_host,
 )
+from ecgrid_cli.sandbox.server import url_host
 from ecgrid_cli.sandbox.store import MEMORY
 
 PID_FILE_NAME = "sandbox.pid"
@@ -84,6 +87,18 @@ def serve_command(
         argv += ["--find-style", options.find_style]
     if options.seed is not None:
         argv += ["--seed", str(options.seed)]
+    if options.id_create_style != "all":
+        argv += ["--id-create-style", options.id_create_style]
+    if options.soap_namespace != "live":
+        argv += ["--soap-namespace", options.soap_namespace]
+    for flag, value, default in (
+        ("--session-ttl", options.session_ttl, DEFAULT_SESSION_TTL),
+        ("--token-ttl", options.token_ttl, DEFAULT_TOKEN_TTL),
+        ("--parcel-seconds", options.parcel_seconds, DEFAULT_PARCEL_SECONDS),
+        ("--parcel-fail-rate", options.parcel_fail_rate, 0.0),
+    ):
+        if value != default:
+            argv += [flag, repr(float(value))]
     return argv
 
 

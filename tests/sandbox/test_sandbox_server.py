@@ -12,13 +12,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
+from sandbox_support import OWN_SEEDED, Answer, Api, assert_error, count
 
 import ecgrid_cli
 from ecgrid_cli.sandbox import (
@@ -39,88 +39,9 @@ ENVELOPE_KEYS = {"success", "data", "errorCode", "message"}
 StartSandbox = Callable[..., SandboxServer]
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    envelope: Any
-
-    @property
-    def data(self) -> Any:
-        return self.envelope["data"]
-
-    @property
-    def code(self) -> str | None:
-        return self.envelope["errorCode"]
-
-
-class Api:
-    """A deliberately dumb client: one connection per request, raw access to everything."""
-
-    def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 80
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        key: str | None = DEFAULT_API_KEY,
-        raw: bytes | None = None,
-    ) -> Answer:
-        headers = {"Accept": "application/json"}
-        if key is not None:
-            headers["X-API-Key"] = key
-        payload = raw if raw is not None else None if body is None else json.dumps(body).encode()
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=5)
-        try:
-            conn.request(method, path, body=payload, headers=headers)
-            response = conn.getresponse()
-            text = response.read()
-            return Answer(response.status, response.headers, json.loads(text) if text else None)
-        finally:
-            conn.close()
-
-    def get(self, path: str, **kwargs: Any) -> Answer:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, body: Any = None, **kwargs: Any) -> Answer:
-        return self.request("POST", path, body, **kwargs)
-
-    def ok(self, method: str, path: str, body: Any = None) -> Any:
-        answer = self.request(method, path, body)
-        assert answer.status == 200, answer.envelope
-        assert answer.envelope["success"] is True
-        return answer.data
-
-
 @pytest.fixture
 def api(sandbox: SandboxServer) -> Api:
     return Api(sandbox.base_url)
-
-
-def assert_error(answer: Answer, status: int, code: str, *, mentions: str = "") -> None:
-    assert answer.status == status, answer.envelope
-    assert answer.envelope == {
-        "success": False,
-        "data": None,
-        "errorCode": code,
-        "message": answer.envelope["message"],
-    }
-    assert isinstance(answer.envelope["message"], str) and answer.envelope["message"]
-    assert mentions in answer.envelope["message"]
-
-
-def count(api: Api, ecgrid_id: int, status: str | None = None) -> int:
-    body: dict[str, Any] = {"ecGridId": ecgrid_id}
-    if status is not None:
-        body["status"] = status
-    return api.ok("POST", "/v2/partners/count", body)
 
 
 # -- envelope, auth, version --------------------------------------------------------------
@@ -226,6 +147,13 @@ def test_find_forms_follow_find_style(start_sandbox: StartSandbox, style: str) -
                     "status": "Active",
                     "routingGroup": "ProductionA",
                     "ediStandard": "X12",
+                    "useType": "Production",
+                    "ownerInfo": {
+                        "networkId": 9,
+                        "mailboxId": 3001,
+                        "effective": "2026-01-05T09:00:00Z",
+                        "expires": None,
+                    },
                 }
             ]
 
@@ -272,6 +200,13 @@ def test_get_id_pads_the_isa_id(api: Api) -> None:
         "status": "Active",
         "routingGroup": "ProductionA",
         "ediStandard": "X12",
+        "useType": "Production",
+        "ownerInfo": {
+            "networkId": 42,
+            "mailboxId": 1001,
+            "effective": "2026-01-05T09:00:00Z",
+            "expires": None,
+        },
     }
     assert len(api.ok("GET", "/v2/ids/445566")["id"]) == 15
 
@@ -314,9 +249,12 @@ def test_create_id_rejects(api: Api, body: dict[str, Any], status: int, code: st
 
 def test_list_ids_filters_and_pages(api: Api) -> None:
     hub = api.ok("POST", "/v2/ids/list", {"mailboxId": 2001, "recordsPerPage": 500})
-    assert [i["ecGridId"] for i in hub] == [*range(200001, 200021), 500001, 600001]
+    demo = list(range(700001, 700007))
+    assert [i["ecGridId"] for i in hub] == [*range(200001, 200021), 500001, 600001, *demo]
     active = api.ok("POST", "/v2/ids/list", {"networkId": 7, "status": "ACTIVE"})
-    assert 500001 not in [i["ecGridId"] for i in active] and len(active) == 21
+    active_ids = [i["ecGridId"] for i in active]
+    assert 500001 not in active_ids and 700004 not in active_ids  # Terminated, Suspended
+    assert len(active) == 25  # the default page size: 26 are Active
     page2 = api.ok("POST", "/v2/ids/list", {"mailboxId": 2001, "pageNo": 2, "recordsPerPage": 10})
     assert [i["ecGridId"] for i in page2] == list(range(200011, 200021))
 
@@ -348,7 +286,7 @@ def test_seeded_interconnect_counts(api: Api) -> None:
     assert (count(api, 123456, "Suspended"), count(api, 123456, "Development")) == (2, 1)
     assert count(api, 123456, "Terminated") == 1
     assert count(api, 200014) == 1  # 200014 is the From side of its interconnect
-    assert (count(api, 111111), count(api, 445566)) == (0, 0)
+    assert (count(api, 111111), count(api, 445566)) == (OWN_SEEDED, 0)
 
 
 def test_list_interconnects_either_side_and_ordered(api: Api) -> None:
@@ -364,6 +302,9 @@ def test_list_interconnects_either_side_and_ordered(api: Api) -> None:
         "status",
         "created",
         "modified",
+        "lastTrafficInbound",
+        "lastTrafficOutbound",
+        "reference",
     }
     assert ISO_UTC.match(first["created"]) and ISO_UTC.match(first["modified"])
     suspended = api.ok("POST", "/v2/partners/list", {"ecGridId": 123456, "status": "suspended"})
@@ -437,7 +378,7 @@ def test_create_interconnect_rejects(
     api: Api, body: dict[str, Any], status: int, code: str, mentions: str
 ) -> None:
     assert_error(api.post("/v2/partners", body), status, code, mentions=mentions)
-    assert count(api, 111111) == 0
+    assert count(api, 111111) == OWN_SEEDED
 
 
 def test_not_found_answers(api: Api) -> None:
@@ -554,7 +495,7 @@ def test_concurrent_creates_of_one_pair_yield_one_interconnect(api: Api) -> None
     assert len(results) == 16
     assert sorted(a.status for a in results) == [200] + [400] * 15
     assert {a.code for a in results if a.status == 400} == {"DuplicateObject"}
-    assert count(api, 111111) == 1
+    assert count(api, 111111) == OWN_SEEDED + 1
 
 
 # -- persistence and lifecycle of one server ----------------------------------------------------
@@ -570,14 +511,16 @@ def test_file_db_persists_across_restarts_and_reset_reseeds(
     )
     first.shutdown()
 
-    second = Api(start_sandbox(db_path=db).base_url)
+    second_server = start_sandbox(db_path=db)
+    second = Api(second_server.base_url)
     assert second.ok("GET", f"/v2/partners/{created['interconnectId']}") == created
-    assert count(second, 111111) == 1
+    assert count(second, 111111) == OWN_SEEDED + 1
+    second_server.shutdown()  # a running sandbox's database cannot be reset under it
 
     reset = Api(start_sandbox(db_path=db, reset=True).base_url)
     assert_error(reset.get(f"/v2/partners/{created['interconnectId']}"), 404, "ObjectNotFound")
     assert (count(reset, 111111), count(reset, 123456), count(reset, 123456, "Active")) == (
-        0,
+        OWN_SEEDED,
         18,
         14,
     )
@@ -592,7 +535,7 @@ def test_port_in_use_raises_before_touching_the_db(
     api.ok("POST", "/v2/partners", {"ecGridIdFrom": 111111, "ecGridIdTo": 334455})
     with pytest.raises(OSError):
         create_server(SandboxOptions(port=running.port, db_path=db, reset=True))
-    assert count(api, 111111) == 1
+    assert count(api, 111111) == OWN_SEEDED + 1
 
 
 def test_unusable_db_path_is_a_store_error_naming_the_database() -> None:
@@ -677,7 +620,7 @@ def test_fault_injection_happens_before_any_change(start_sandbox: StartSandbox) 
             "/v2/partners", {"ecGridIdFrom": 111111, "ecGridIdTo": 334455}
         )
         assert answer.status in (429, 500, 503)
-    assert server.store.count_interconnects(111111) == 0
+    assert server.store.count_interconnects(111111) == OWN_SEEDED
 
 
 def test_drop_rate_commits_then_hangs_up(start_sandbox: StartSandbox) -> None:
@@ -686,7 +629,7 @@ def test_drop_rate_commits_then_hangs_up(start_sandbox: StartSandbox) -> None:
         client.headers["X-API-Key"] = DEFAULT_API_KEY
         with pytest.raises(httpx.RemoteProtocolError):
             client.post("/v2/partners", json={"ecGridIdFrom": 111111, "ecGridIdTo": 334455})
-        listed = client.post("/v2/partners/list", json={"ecGridId": 111111}).json()["data"]
+        listed = client.post("/v2/partners/list", json={"ecGridId": 334455}).json()["data"]
         assert [(i["ecGridIdFrom"], i["ecGridIdTo"]) for i in listed] == [(111111, 334455)]
 
         with pytest.raises(httpx.RemoteProtocolError):
