@@ -72,7 +72,7 @@ def fit_columns(
 
 def print_table(io: IOStreams, table: Table, rows: list[dict[str, Any]]) -> None:
     cells = [[shown(io, row.get(c.key)) for c in table.columns] for row in rows]
-    shown, limits = fit_columns(table.columns, cells, io.width)
+    visible, limits = fit_columns(table.columns, cells, io.width)
     rich_table = RichTable(
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -80,7 +80,7 @@ def print_table(io: IOStreams, table: Table, rows: list[dict[str, Any]]) -> None
         title=escape(table.title) if table.title else None,
         title_justify="left",
     )
-    for index in shown:
+    for index in visible:
         column = table.columns[index]
         if index in limits:
             rich_table.add_column(
@@ -89,7 +89,7 @@ def print_table(io: IOStreams, table: Table, rows: list[dict[str, Any]]) -> None
         else:
             rich_table.add_column(column.header, no_wrap=True, min_width=cell_len(column.header))
     for row in cells:
-        rich_table.add_row(*(escape(row[index]) for index in shown))
+        rich_table.add_row(*(escape(row[index]) for index in visible))
     console(io).print(rich_table)
 
 
