@@ -83,7 +83,7 @@ class IdRules(StoreBase):
             ).fetchone()
             if taken is not None:
                 raise duplicate(
-                    f"QID {qualifier}/{isa_id} is already in use by ECGrid ID {taken[0]}",
+                    f"QID {qualifier}/{isa_id} already exists: it is ECGrid ID {taken[0]}",
                     retcode="IDExistsOnNetwork",
                     item=f"{qualifier}:{isa_id}",
                 )
