@@ -16,6 +16,7 @@ from typing import Any
 
 from ecgrid_cli.iostreams import IOStreams
 from ecgrid_cli.output.views import (
+    Document,
     Finish,
     OutputOptions,
     Record,
@@ -31,7 +32,11 @@ _TSV_UNSAFE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 def render(result: Result, io: IOStreams, options: OutputOptions) -> Finish:
     """Write ``result``; return what is known only at the end (notes, error, code)."""
-    if not options.wants_json:
+    if isinstance(result.view, Document) and not options.wants_json:
+        options = OutputOptions(json=True, header=options.header, pager=options.pager)
+        for note in result.notes:
+            io.err(note)
+    elif not options.wants_json:
         for note in result.notes:
             io.err(note)
     if isinstance(result.data, Stream):

@@ -54,7 +54,12 @@ class Value:
     key: str
 
 
-View = Table | Record | Value
+@dataclass(frozen=True)
+class Document:
+    """The JSON document is what people see too (``ecgrid api``, like ``gh api``)."""
+
+
+View = Table | Record | Value | Document
 
 
 @dataclass
