@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from ecgrid_cli import __version__, help_labels
-from ecgrid_cli.commands import api, auth, config, ids, interconnect, partners, sandbox
+from ecgrid_cli.commands import api, auth, config, ids, interconnect, partners, plan, sandbox
 from ecgrid_cli.commands.completion import register as register_completion
 from ecgrid_cli.context import AppContext, GlobalFlags
 from ecgrid_cli.errors import EcgridError
@@ -37,6 +37,7 @@ app.add_typer(interconnect.app, name="interconnect")
 app.add_typer(config.app, name="config")
 app.add_typer(auth.app, name="auth")
 app.add_typer(sandbox.app, name="sandbox")
+plan.register(app)
 api.register(app)
 register_completion(app)
 

@@ -117,7 +117,7 @@ CHECKS_TABLE = Table(
 
 PLAN_TABLE = Table(
     (
-        Column("sign", " "),
+        Column("sign", " ", terminal_only=True),
         Column("action", "ACTION"),
         Column("from", "FROM"),
         Column("partner", "PARTNER"),
@@ -126,6 +126,8 @@ PLAN_TABLE = Table(
         Column("detail", "DETAIL", shrinkable=True),
     ),
     paged=False,
+    style_key="sign",
+    styles=(("+", "green"), ("~", "yellow"), ("-", "red"), ("!", "red")),
 )
 
 CONFIG_TABLE = Table(

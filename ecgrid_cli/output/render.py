@@ -32,6 +32,8 @@ _TSV_UNSAFE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 def render(result: Result, io: IOStreams, options: OutputOptions) -> Finish:
     """Write ``result``; return what is known only at the end (notes, error, code)."""
+    if result.terminal_only and (options.wants_json or not io.stdout_tty):
+        return result.finish() if result.finish is not None else Finish()
     if isinstance(result.view, Document) and not options.wants_json:
         options = OutputOptions(json=True, header=options.header, pager=options.pager)
         for note in result.notes:
@@ -130,7 +132,11 @@ def _render_human(result: Result, io: IOStreams, options: OutputOptions) -> None
         record = result.display if isinstance(result.display, dict) else result.data
         _render_record(view, record, io, options)
     else:
-        _render_rows(view, iter(result.rows()), io, options, streaming=False)
+        rows = iter(result.rows())
+        if io.stdout_tty and result.terminal_filter is not None and options.show != "all":
+            keep = result.terminal_filter
+            rows = (row for row in rows if keep(row))
+        _render_rows(view, rows, io, options, streaming=False)
 
 
 def _render_record(view: Record, record: dict[str, Any], io: IOStreams, options) -> None:
@@ -151,11 +157,12 @@ def _render_rows(
 ) -> None:
     table: Table = view
     if not io.stdout_tty:
+        columns = [column for column in table.columns if not column.terminal_only]
         if options.header:
-            io.out("\t".join(column.header for column in table.columns) + "\n")
+            io.out("\t".join(column.header for column in columns) + "\n")
         count = 0
         for row in rows:
-            io.out("\t".join(tsv_cell(io, row.get(c.key)) for c in table.columns) + "\n")
+            io.out("\t".join(tsv_cell(io, row.get(c.key)) for c in columns) + "\n")
             count += 1
         if count == 0 and table.empty_note:
             io.err(table.empty_note)

@@ -88,8 +88,10 @@ def print_table(io: IOStreams, table: Table, rows: list[dict[str, Any]]) -> None
             )
         else:
             rich_table.add_column(column.header, no_wrap=True, min_width=cell_len(column.header))
-    for row in cells:
-        rich_table.add_row(*(escape(row[index]) for index in visible))
+    styles = dict(table.styles)
+    for source, row in zip(rows, cells, strict=True):
+        style = styles.get(str(source.get(table.style_key))) if table.style_key else None
+        rich_table.add_row(*(escape(row[index]) for index in visible), style=style)
     console(io).print(rich_table)
 
 

@@ -23,6 +23,8 @@ class Column:
     drop_rank: int = 0
     # May be shortened with an ellipsis (free text); IDs and states never are.
     shrinkable: bool = False
+    # Decoration for people (a plan's +/~/- marks): left out of piped output.
+    terminal_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Table:
     title: str | None = None
     empty_note: str | None = None  # said on stderr when there is no row
     paged: bool = True  # long listings go through the pager on a terminal
+    # A terminal colours each row by the value of this key (e.g. a plan's +, ~, -).
+    style_key: str | None = None
+    styles: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,11 +95,13 @@ class Result:
     # Display rows/record for people, when they differ from ``data``: a list of rows
     # (tables), a dict (records), or a function from one stream item to its row.
     display: Any = None
-    # Which stream items a terminal shows (e.g. failed rows only); piped shows all.
+    # Which display rows a terminal shows (e.g. failed rows only); piped shows all.
     terminal_filter: Callable[[dict[str, Any]], bool] | None = None
     notes: Sequence[str] = ()  # human notes on stderr before the output; silent with --json
     exit_code: int = 0
     finish: Callable[[], Finish] | None = None  # for streams: called after the last item
+    # For people only (a preview before a confirmation): nothing when piped or JSON.
+    terminal_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def rows(self) -> Iterable[dict[str, Any]]:
