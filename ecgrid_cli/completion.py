@@ -1,8 +1,10 @@
 """Static shell completion scripts generated from the command tree.
 
-Static scripts answer <TAB> without starting Python, so completion stays instant.
-`completions/` holds the generated files; a test regenerates them and fails when
-they no longer match the app (`python -m ecgrid_cli.completion write completions`).
+Static scripts answer <TAB> without starting Python, so completion stays instant;
+only profile names (which live in the user's config file) are asked of
+``ecgrid completion-values profiles`` at <TAB> time. `completions/` holds the
+generated files; a test regenerates them and fails when they no longer match the app
+(`python -m ecgrid_cli.completion write completions`).
 """
 
 from __future__ import annotations
@@ -12,14 +14,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecgrid_cli.statuses import STATUSES
+from ecgrid_cli.profiles import CLI_KEYS
+from ecgrid_cli.statuses import ALL_INTERCONNECT_WORDS
 
 SHELLS = ("bash", "zsh", "fish")
 FILE_NAMES = {"bash": "ecgrid.bash", "zsh": "_ecgrid", "fish": "ecgrid.fish"}
 VALUE_CHOICES = {
-    "--status": STATUSES,
+    "--status": ALL_INTERCONNECT_WORDS,
+    "--api": ("rest", "soap"),
+    "--show": ("all", "failed"),
+    "--use-type": ("Test", "Production", "TestAndProduction"),
     "--find-style": ("all", "post", "get-isa", "get-qual"),
+    "--id-create-style": ("all", "reference", "guide"),
+    "--soap-namespace": ("live", "legacy"),
 }
+# Values asked of the tool at <TAB> time (they live in the config file).
+PROFILES = "$(ecgrid completion-values profiles 2>/dev/null)"
+DYNAMIC_OPTIONS = {"--profile": PROFILES}
+# Positional arguments with known values, by command path.
+POSITIONAL = {
+    "config set": tuple(CLI_KEYS),
+    "config get": tuple(CLI_KEYS),
+    "config use": PROFILES,
+    "completion": SHELLS,
+}
+
+
+def _positional(path: str) -> str:
+    value = POSITIONAL.get(path, ())
+    return value if isinstance(value, str) else " ".join(value)
 
 
 @dataclass
@@ -89,10 +112,15 @@ def bash_script(root: Node) -> str:
     for option, choices in VALUE_CHOICES.items():
         words = " ".join(choices)
         lines.append(f'        {option}) COMPREPLY=($(compgen -W "{words}" -- "$cur")); return ;;')
+    for option, command in DYNAMIC_OPTIONS.items():
+        lines.append(
+            f'        {option}) COMPREPLY=($(compgen -W "{command}" -- "$cur")); return ;;'
+        )
     lines += ["    esac", "    local words", '    case "$path" in']
     for node in _walk(root):
         key = " ".join(node.path)
-        lines.append(f'        "{key}") words="{" ".join(_words(node))}" ;;')
+        words = " ".join([*_words(node), _positional(key)]).strip()
+        lines.append(f'        "{key}") words="{words}" ;;')
     lines += [
         "    esac",
         '    COMPREPLY=($(compgen -W "$words" -- "$cur"))',
@@ -122,15 +150,23 @@ def zsh_script(root: Node) -> str:
     ]
     for option, choices in VALUE_CHOICES.items():
         lines.append(f"        {option}) compadd -- {' '.join(choices)}; return ;;")
+    for option, command in DYNAMIC_OPTIONS.items():
+        lines.append(f'        {option}) compadd -- ${{(f)"{command}"}}; return ;;')
     lines += ["    esac", '    case "$path" in']
     for node in _walk(root):
+        positional = _positional(" ".join(node.path))
+        if positional.startswith("$("):
+            positional = f'${{(f)"{positional}"}}'
+        prefix = f"compadd -- {positional}; " if positional else ""
         described = [f"'{c}:{_zsh_escape(n.help)}'" for c, n in node.children.items()]
         described += [
             f"'{name}:{_zsh_escape(help_text)}'"
             for names, help_text, _ in node.options
             for name in names
         ]
-        lines.append(f'        "{" ".join(node.path)}") candidates=({" ".join(described)}) ;;')
+        lines.append(
+            f'        "{" ".join(node.path)}") {prefix}candidates=({" ".join(described)}) ;;'
+        )
     lines += [
         "    esac",
         "    _describe 'ecgrid' candidates",
@@ -158,12 +194,19 @@ def fish_script(root: Node) -> str:
             lines.append(
                 f"complete -c ecgrid -n '{condition}' -a {name} -d {_fish_quote(child.help)}"
             )
+        positional = _positional(" ".join(node.path))
+        if positional and node.path:
+            values = f"({positional[2:-1]})" if positional.startswith("$(") else f"'{positional}'"
+            lines.append(f"complete -c ecgrid -n '{condition}' -a {values}")
         for names, help_text, takes_value in node.options:
             flags = " ".join(f"-l {n[2:]}" if n.startswith("--") else f"-s {n[1:]}" for n in names)
             value = " -r" if takes_value else ""
             choices = VALUE_CHOICES.get(names[0])
             if choices:
                 value += f" -a '{' '.join(choices)}'"
+            dynamic = DYNAMIC_OPTIONS.get(names[0])
+            if dynamic:
+                value += f" -a '({dynamic[2:-1]})'"
             lines.append(
                 f"complete -c ecgrid -n '{condition}' {flags}{value} -d {_fish_quote(help_text)}"
             )
