@@ -182,8 +182,10 @@ def cli():
         tty: bool = False,
         width: int = 80,
         stdin_tty: bool | None = None,
+        io: IOStreams | None = None,
     ) -> Run:
-        io = IOStreams.test(stdin=stdin, tty=tty, stdin_tty=stdin_tty, width=width)
+        if io is None:
+            io = IOStreams.test(stdin=stdin, tty=tty, stdin_tty=stdin_tty, width=width)
         code = run(list(argv), io)
         return Run(code, io.stdout.getvalue(), io.stderr.getvalue())
 
