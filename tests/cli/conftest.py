@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,45 @@ class Run:
     @property
     def err_lines(self) -> list[str]:
         return self.err.splitlines()
+
+    @property
+    def err_screen(self) -> list[str]:
+        """stderr as a terminal would leave it: live progress bars erased, prompts kept."""
+        return terminal_lines(self.err)
+
+
+_CONTROL = re.compile(r"\x1b\[(\??)([0-9;]*)([A-Za-z])|\r|\n")
+
+
+def terminal_lines(text: str) -> list[str]:
+    """Replay what a terminal understands of ``text`` (line feed, carriage return, cursor
+    up, erase line); other escape sequences are dropped. Trailing blanks are trimmed."""
+    lines, row, column, position = [""], 0, 0, 0
+
+    def write(chunk: str) -> None:
+        nonlocal column
+        line = lines[row].ljust(column)
+        lines[row] = line[:column] + chunk + line[column + len(chunk) :]
+        column += len(chunk)
+
+    for match in _CONTROL.finditer(text):
+        write(text[position : match.start()])
+        position = match.end()
+        token = match.group(0)
+        if token == "\n":
+            row, column = row + 1, 0
+            if row == len(lines):
+                lines.append("")
+        elif token == "\r":
+            column = 0
+        elif match.group(3) == "K":
+            lines[row] = ""
+        elif match.group(3) == "A":
+            row = max(0, row - int(match.group(2) or 1))
+    write(text[position:])
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return [line.rstrip() for line in lines]
 
 
 @dataclass
