@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ecgrid_cli import validation
 from ecgrid_cli.errors import UsageError
-from ecgrid_cli.statuses import STATUSES
+from ecgrid_cli.statuses import ALL_INTERCONNECT_WORDS, SOAP_INTERCONNECT_STATUSES, STATUSES
 
 # -- qualifier ---------------------------------------------------------------------------
 
@@ -108,6 +108,11 @@ def test_positive_id_rejects_huge_digit_strings():
         ("preProduction", "Preproduction"),
         ("development", "Development"),
         ("SUSPENDED", "Suspended"),
+        # status() accepts the SOAP interconnect words too (translated later).
+        ("Pending", "Pending"),
+        ("completed", "Completed"),
+        ("AUTHORIZATIONREQUIRED", "AuthorizationRequired"),
+        ("problem", "Problem"),
         (None, None),
     ],
 )
@@ -115,11 +120,11 @@ def test_status_accepts(value, expected):
     assert validation.status(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", "Live", "Activ", "Pending", "Active!", "NoChange"])
+@pytest.mark.parametrize("value", ["", "Live", "Activ", "Pendin", "Active!", "NoStatusChange"])
 def test_status_rejects(value):
     with pytest.raises(UsageError) as info:
         validation.status(value)
-    for name in STATUSES:
+    for name in STATUSES + SOAP_INTERCONNECT_STATUSES:
         assert name in info.value.message
 
 
@@ -196,10 +201,13 @@ def test_positive_id_round_trips_every_valid_integer(number):
 def test_status_property(value):
     result = _value_or_usage_error(validation.status, value)
     if result is not None:
-        assert result in STATUSES
+        assert result in ALL_INTERCONNECT_WORDS
         assert result.lower() == value.strip().lower()
 
 
-@given(st.sampled_from(STATUSES), st.sampled_from([str.lower, str.upper, str.title, str]))
+@given(
+    st.sampled_from(ALL_INTERCONNECT_WORDS),
+    st.sampled_from([str.lower, str.upper, str.title, str]),
+)
 def test_status_accepts_any_case(name, case):
     assert validation.status(case(name)) == name
