@@ -244,13 +244,9 @@ class RestApi:
         ecgrid_id_from = body.req_int("ecGridIdFrom")
         ecgrid_id_to = body.req_int("ecGridIdTo")
         status = body.opt_status() or "Active"
-        record = self.store.create_interconnect(
-            ecgrid_id_from,
-            ecgrid_id_to,
-            status,
-            reference=body.opt_text("reference"),
-            user_id=SANDBOX_USER["userId"],
-        )
+        # REST v2 documents no caller reference (only SOAP's InterconnectAdd stores one),
+        # so a "reference" field is ignored here, as the live service would.
+        record = self.store.create_interconnect(ecgrid_id_from, ecgrid_id_to, status)
         return interconnect_info(record)
 
     def _partners_get(self, request: Request, args: dict[str, str]) -> Any:

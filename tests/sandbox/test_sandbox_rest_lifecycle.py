@@ -326,3 +326,9 @@ def test_login_gets_faults_but_version_does_not(start_sandbox: StartSandbox) -> 
     body = {"login": "sandbox", "password": "sandbox-password"}
     assert api.post("/v2/auth/login", body, key=None).status in (429, 500, 503)
     assert api.get("/v2/auth/version", key=None).status == 200
+
+
+def test_rest_create_takes_no_reference(api: Api) -> None:
+    """Only SOAP's InterconnectAdd stores a reference; REST v2 documents none."""
+    body = {"ecGridIdFrom": 111111, "ecGridIdTo": 334455, "reference": "mine"}
+    assert api.ok("POST", "/v2/partners", body)["reference"] is None
