@@ -17,7 +17,8 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ecgrid_cli.sandbox.records import ApiError
-from ecgrid_cli.sandbox.soap_types import ENUMS, INT_RANGES, Field, element, text
+from ecgrid_cli.sandbox.soap_dataset import dataset
+from ecgrid_cli.sandbox.soap_types import DATASET, ENUMS, INT_RANGES, Field, element, text
 
 ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -178,7 +179,12 @@ def envelope(body: str) -> str:
 
 def response(namespace: str, operation: str, result: Field | None, value: Any) -> str:
     """``<OpResponse xmlns=namespace><OpResult>...</OpResult></OpResponse>`` in an envelope."""
-    inner = element(result, value) if result is not None else ""
+    if result is None:
+        inner = ""
+    elif result.type == DATASET:
+        inner = f"<{result.name}>{dataset(value)}</{result.name}>"
+    else:
+        inner = element(result, value)
     tag = f"{operation}Response"
     if not inner:
         return envelope(f'<{tag} xmlns="{namespace}" />')

@@ -19,7 +19,7 @@ from ecgrid_cli.sandbox.auth import (
     credentials_match,
     iso_from_epoch,
 )
-from ecgrid_cli.sandbox.records import ApiError, invalid, stamp, utc_now
+from ecgrid_cli.sandbox.records import ApiError, InterconnectRecord, invalid, stamp, utc_now
 from ecgrid_cli.sandbox.soap_dataset import Table
 from ecgrid_cli.sandbox.soap_types import ENUMS
 from ecgrid_cli.sandbox.soap_values import (
@@ -65,7 +65,7 @@ def _interconnect(call: Call, interconnect_id: int) -> dict[str, Any]:
     return _with_partners(call, record)
 
 
-def _with_partners(call: Call, record: Any) -> dict[str, Any]:
+def _with_partners(call: Call, record: InterconnectRecord) -> dict[str, Any]:
     tp1 = call.store.get_id(record.ecgrid_id_from)
     tp2 = call.store.get_id(record.ecgrid_id_to)
     return interconnect_value(record, tp1, tp2)

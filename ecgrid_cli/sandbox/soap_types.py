@@ -356,26 +356,27 @@ def element(field: Field, value: Any) -> str:
     if field.unbounded:
         return "".join(_one(field, item) for item in value or ())
     if value is None:
-        if field.min_occurs == 0:
-            return ""
-        value = ENUMS[field.type][0] if field.type in ENUMS else _DEFAULTS.get(field.type, "")
-        if field.type in COMPLEX:
-            value = {}
-        elif field.type not in ENUMS:
-            return f"<{field.name}>{value}</{field.name}>"
+        return "" if field.min_occurs == 0 else _absent(field)
     return _one(field, value)
+
+
+def _absent(field: Field) -> str:
+    """A required element without a value, as .NET writes it: its type's default."""
+    if field.type in COMPLEX:
+        return _one(field, {})
+    if field.type in ENUMS:
+        return _one(field, ENUMS[field.type][0])
+    return f"<{field.name}>{_DEFAULTS.get(field.type, '')}</{field.name}>"
 
 
 def _one(field: Field, value: Any) -> str:
     name = field.name
     if value is None:
         return f'<{name} xsi:nil="true" />'
-    if field.type == DATASET:
-        from ecgrid_cli.sandbox.soap_dataset import dataset
-
-        return f"<{name}>{dataset(value)}</{name}>"
     if field.type in COMPLEX:
         return f"<{name}>{complex_content(field.type, value)}</{name}>"
+    if field.type == DATASET:
+        raise ValueError(f"{name}: a DataSet is written by soap_dataset, not as a value")
     return f"<{name}>{lexical(field.type, value)}</{name}>"
 
 
