@@ -15,19 +15,18 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from cli_support import KEY, terminal_lines
 from fake_backend import FakeBackend, demo
 
 from ecgrid_cli.api.resilience import Resilience, RetryPolicy
 from ecgrid_cli.app import run
 from ecgrid_cli.iostreams import IOStreams
 
-KEY = "cli-test-key-Zq8v71"
 ENV_CLEARED = (
     "ECGRID_PROFILE",
     "ECGRID_API",
@@ -73,40 +72,6 @@ class Run:
     def err_screen(self) -> list[str]:
         """stderr as a terminal would leave it: live progress bars erased, prompts kept."""
         return terminal_lines(self.err)
-
-
-_CONTROL = re.compile(r"\x1b\[(\??)([0-9;]*)([A-Za-z])|\r|\n")
-
-
-def terminal_lines(text: str) -> list[str]:
-    """Replay what a terminal understands of ``text`` (line feed, carriage return, cursor
-    up, erase line); other escape sequences are dropped. Trailing blanks are trimmed."""
-    lines, row, column, position = [""], 0, 0, 0
-
-    def write(chunk: str) -> None:
-        nonlocal column
-        line = lines[row].ljust(column)
-        lines[row] = line[:column] + chunk + line[column + len(chunk) :]
-        column += len(chunk)
-
-    for match in _CONTROL.finditer(text):
-        write(text[position : match.start()])
-        position = match.end()
-        token = match.group(0)
-        if token == "\n":
-            row, column = row + 1, 0
-            if row == len(lines):
-                lines.append("")
-        elif token == "\r":
-            column = 0
-        elif match.group(3) == "K":
-            lines[row] = ""
-        elif match.group(3) == "A":
-            row = max(0, row - int(match.group(2) or 1))
-    write(text[position:])
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return [line.rstrip() for line in lines]
 
 
 @dataclass
@@ -235,10 +200,3 @@ def cli():
 @pytest.fixture
 def config_path(tmp_path):
     return tmp_path / "cfg" / "config.toml"
-
-
-def write_config(path, text: str) -> None:
-    """A config file written the way the tool writes one (0600 in a 0700 directory)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_text(text)
-    path.chmod(0o600)

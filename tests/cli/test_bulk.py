@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_checks import assert_fits, assert_plain, assert_tsv
+from cli_support import assert_fits, assert_plain, assert_tsv
 
 from ecgrid_cli.errors import AuthError, TransientError
 

@@ -6,7 +6,7 @@ import json
 import stat
 
 import pytest
-from conftest import KEY, write_config
+from cli_support import KEY, write_config
 
 from ecgrid_cli.errors import AuthError
 

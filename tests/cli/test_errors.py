@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import KEY
+from cli_support import KEY
 
 from ecgrid_cli import __version__
 from ecgrid_cli.errors import (

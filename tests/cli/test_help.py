@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import write_config
+from cli_support import write_config
 
 from ecgrid_cli.completion import script
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cli_checks import assert_fits, assert_plain, assert_tsv, assert_whole
+from cli_support import assert_fits, assert_plain, assert_tsv, assert_whole
 
 from ecgrid_cli.errors import NotFoundError
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_checks import assert_fits, assert_plain
+from cli_support import assert_fits, assert_plain
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_checks import assert_fits, assert_tsv, assert_whole
+from cli_support import assert_fits, assert_tsv, assert_whole
 
 from ecgrid_cli.errors import ConflictError
 from ecgrid_cli.iostreams import IOStreams

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cli_checks import assert_plain, assert_tsv
+from cli_support import assert_plain, assert_tsv
 
 from ecgrid_cli.errors import ConflictError
 
