@@ -8,8 +8,8 @@ told to misbehave:
   before it arrives. Either way the fake then does what the shared retry layer does:
   it asks ``reconcile()`` and returns what that finds, else (nothing applied) sends
   again. Any exception instance in the list is raised instead.
-* ``errors[(method, key)] = exc`` raises ``exc`` whenever ``method`` is called with
-  that first argument (e.g. ``("get_id", 42)``).
+* ``errors[(method, *args)] = exc`` raises ``exc`` whenever ``method`` is called with
+  arguments starting with ``args`` (e.g. ``("get_id", 42)``, ``("find_ids", "ZZ", "X")``).
 * ``stores_tokens``: SOAP keeps the create's token as the interconnect's Reference;
   REST does not.
 * ``before_create`` runs before each interconnect create (to stage races);
@@ -100,9 +100,10 @@ class FakeBackend:
     def _log(self, method: str, *args: Any) -> None:
         with self._lock:
             self.calls.append((method, args))
-        error = self.errors.get((method, args[0] if args else None))
-        if error is not None:
-            raise error
+        for size in range(len(args) + 1):
+            error = self.errors.get((method, *args[:size]))
+            if error is not None:
+                raise error
 
     def called(self, method: str) -> list[tuple[Any, ...]]:
         with self._lock:
