@@ -6,15 +6,15 @@ nothing below it prints errors or calls ``sys.exit``.
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ecgrid_cli import __version__, help_labels
-from ecgrid_cli.commands import api, auth, config, ids, interconnect, partners, plan, sandbox
-from ecgrid_cli.commands.completion import register as register_completion
 from ecgrid_cli.context import AppContext, GlobalFlags
 from ecgrid_cli.errors import EcgridError
 from ecgrid_cli.exit_codes import ExitCode, for_kind
@@ -23,23 +23,49 @@ from ecgrid_cli.output.errors import show_error
 
 help_labels.install()
 
+# Sub-commands by name: (module, Typer app in it). A run imports and builds only the
+# one it invokes, so an API command does not pay for every other command's options;
+# `--help` (which lists them all) loads them all.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ids": ("ecgrid_cli.commands.ids", "app"),
+    "partners": ("ecgrid_cli.commands.partners", "app"),
+    "interconnect": ("ecgrid_cli.commands.interconnect", "app"),
+    "plan": ("ecgrid_cli.commands.plan", "plan_app"),
+    "apply": ("ecgrid_cli.commands.plan", "apply_app"),
+    "api": ("ecgrid_cli.commands.api", "app"),
+    "config": ("ecgrid_cli.commands.config", "app"),
+    "auth": ("ecgrid_cli.commands.auth", "app"),
+    "sandbox": ("ecgrid_cli.commands.sandbox", "app"),
+    "completion": ("ecgrid_cli.commands.completion", "app"),
+    "completion-values": ("ecgrid_cli.commands.completion", "values_app"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: each sub-command is imported and built when first asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        if name not in self.commands and name in COMMANDS:
+            module, attribute = COMMANDS[name]
+            typer_app = getattr(importlib.import_module(module), attribute)
+            command = typer.main.get_command(typer_app)
+            command.name = name
+            self.commands[name] = command
+        return self.commands.get(name)
+
+
 app = typer.Typer(
     name="ecgrid",
+    cls=LazyGroup,
     help="EDI partner administration on the ECGrid network: IDs, interconnects, setup.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(ids.app, name="ids")
-app.add_typer(partners.app, name="partners")
-app.add_typer(interconnect.app, name="interconnect")
-app.add_typer(config.app, name="config")
-app.add_typer(auth.app, name="auth")
-app.add_typer(sandbox.app, name="sandbox")
-plan.register(app)
-api.register(app)
-register_completion(app)
 
 
 def _print_version(ctx: typer.Context, value: bool) -> None:

@@ -63,6 +63,16 @@ def command_tree() -> Node:
     return _node(typer.main.get_command(app), ())
 
 
+def _children(command: Any) -> dict[str, Any]:
+    """Sub-commands by name (the root group loads its sub-commands on demand)."""
+    import click
+
+    if not hasattr(command, "list_commands"):
+        return {}
+    ctx = click.Context(command)
+    return {name: command.get_command(ctx, name) for name in command.list_commands(ctx)}
+
+
 def _node(command: Any, path: tuple[str, ...]) -> Node:
     node = Node(path, _first_line(getattr(command, "help", None) or ""))
     for param in command.params:
@@ -71,7 +81,7 @@ def _node(command: Any, path: tuple[str, ...]) -> Node:
         names = list(param.opts) + list(param.secondary_opts)
         node.options.append((names, _first_line(param.help or ""), not param.is_flag))
     node.options.append((["--help", "-h"], "Show help.", False))
-    for name, child in sorted(getattr(command, "commands", {}).items()):
+    for name, child in sorted(_children(command).items()):
         if not getattr(child, "hidden", False):
             node.children[name] = _node(child, (*path, name))
     return node

@@ -8,18 +8,48 @@ a custom source below them. Imported only by commands that talk to the API.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ecgrid_cli import config_file
 from ecgrid_cli.errors import UsageError
 from ecgrid_cli.profiles import profile_values, select_profile
 from ecgrid_cli.redaction import MIN_SECRET_LENGTH
 from ecgrid_cli.urls import endpoint_for
+
+
+def _import_pydantic_settings_lean() -> None:
+    """Import pydantic-settings without paying for asyncio up front.
+
+    pydantic-settings imports asyncio at module level for features this tool does not
+    use (async CLI commands); a synchronous run should not load the event loop
+    machinery. A lazy module stands in for asyncio: it loads for real on first use.
+    """
+    if "asyncio" in sys.modules:
+        return
+    import importlib.util
+
+    spec = importlib.util.find_spec("asyncio")
+    if spec is None or spec.loader is None:
+        return
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["asyncio"] = module
+    loader.exec_module(module)
+
+
+_import_pydantic_settings_lean()
+
+from pydantic_settings import (  # noqa: E402
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class Settings(BaseSettings):

@@ -14,7 +14,6 @@ request and returns its parsed answer or raises a typed error). ``run``
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Callable
@@ -62,6 +61,8 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

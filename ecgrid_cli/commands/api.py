@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from ecgrid_cli import context
-from ecgrid_cli.commands.framework import command
+from ecgrid_cli.commands.framework import command, single
 from ecgrid_cli.errors import UsageError
 from ecgrid_cli.output.views import Document, Result, Stream
 
@@ -27,7 +27,10 @@ MAX_INPUT_BYTES = 1024 * 1024
 MAX_PAGES = 10_000
 
 
-def register(app: typer.Typer) -> None:
+app = single()
+
+
+def register() -> None:
     command(
         app,
         "api",
@@ -176,3 +179,6 @@ def _pages(backend: Any, method: str, path: str, body: Any, query: Any) -> Itera
         size = size or len(items)
         if len(items) < size:
             return
+
+
+register()

@@ -14,12 +14,12 @@ from typing import Annotated
 import typer
 
 from ecgrid_cli import context
-from ecgrid_cli.commands.framework import command
+from ecgrid_cli.commands.framework import command, group
 from ecgrid_cli.errors import UsageError
 from ecgrid_cli.output.documents import user_document
 from ecgrid_cli.output.views import Field, Record, Result
 
-app = typer.Typer(help="Credentials: check them, log in, log out.", no_args_is_help=True)
+app = group("Credentials: check them, log in, log out.")
 
 STATUS_FIELDS = (
     Field("Server", "baseUrl"),

@@ -8,21 +8,25 @@ from typing import Annotated
 import typer
 
 from ecgrid_cli import context
-from ecgrid_cli.commands.framework import examples_epilog
+from ecgrid_cli.commands.framework import examples_epilog, single
 from ecgrid_cli.errors import UsageError
 
 SHELLS = ("bash", "zsh", "fish")
 VALUE_KINDS = ("profiles",)
 
 
-def register(app: typer.Typer) -> None:
+app = single()
+values_app = single()
+
+
+def register() -> None:
     app.command(
         "completion",
         epilog=examples_epilog(
             ["source <(ecgrid completion bash)", "ecgrid completion zsh > ~/.zfunc/_ecgrid"]
         ),
     )(completion)
-    app.command("completion-values", hidden=True)(completion_values)
+    values_app.command("completion-values", hidden=True)(completion_values)
 
 
 def completion(
@@ -52,3 +56,6 @@ def completion_values(
         data = {}
     names = sorted({*data.get("profiles", {}), SANDBOX_PROFILE})
     context.get(ctx).io.out("".join(f"{name}\n" for name in names))
+
+
+register()

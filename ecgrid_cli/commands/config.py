@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from ecgrid_cli import config_file, context, validation
-from ecgrid_cli.commands.framework import command
+from ecgrid_cli.commands.framework import command, group
 from ecgrid_cli.errors import EcgridError, UsageError
 from ecgrid_cli.output.layouts import CONFIG_TABLE
 from ecgrid_cli.output.views import Result, Table, Value
@@ -27,7 +27,7 @@ from ecgrid_cli.profiles import (
 )
 from ecgrid_cli.urls import check_base_url
 
-app = typer.Typer(help="Read and write profiles in the config file.", no_args_is_help=True)
+app = group("Read and write profiles in the config file.")
 
 KeyArg = Annotated[str, typer.Argument(metavar="KEY", help=f"One of: {', '.join(CLI_KEYS)}.")]
 # JSON spelling of each stored key (canonical camelCase, as every JSON document).

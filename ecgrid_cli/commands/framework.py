@@ -55,6 +55,16 @@ _HEADER = inspect.Parameter(
 _OWN = ("json_output", "jq_filter", "header_row")
 
 
+def group(help_text: str) -> typer.Typer:
+    """A command group (``ecgrid ids ...``), loaded only when it is invoked."""
+    return typer.Typer(help=help_text, no_args_is_help=True, add_completion=False)
+
+
+def single() -> typer.Typer:
+    """The home of one root-level command (``ecgrid plan``), loaded only when invoked."""
+    return typer.Typer(add_completion=False)
+
+
 def examples_epilog(examples: Sequence[str]) -> str:
     r"""Help text ending: the examples, kept line by line (``\b``) in plain help too."""
     return "\b\nExamples:\n" + "\n".join(f"  $ {line}" for line in examples)

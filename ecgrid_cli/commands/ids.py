@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ecgrid_cli import context, validation
-from ecgrid_cli.commands.framework import command
+from ecgrid_cli.commands.framework import command, group
 from ecgrid_cli.commands.options import (
     DryRunFlag,
     EcgridIdArg,
@@ -21,10 +21,7 @@ from ecgrid_cli.output.documents import id_document
 from ecgrid_cli.output.layouts import ID_TABLE, id_record
 from ecgrid_cli.output.views import Field, Record, Result, Table
 
-app = typer.Typer(
-    help="Find, show, create and move ECGrid IDs (trading-partner identities).",
-    no_args_is_help=True,
-)
+app = group("Find, show, create and move ECGrid IDs (trading-partner identities).")
 
 USE_TYPES = ("Test", "Production", "TestAndProduction")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ecgrid_cli import context, validation
-from ecgrid_cli.commands.framework import command
+from ecgrid_cli.commands.framework import command, group
 from ecgrid_cli.commands.options import (
     DryRunFlag,
     FromOption,
@@ -22,10 +22,7 @@ from ecgrid_cli.errors import UsageError
 from ecgrid_cli.output.layouts import SETUP_FIELDS
 from ecgrid_cli.output.views import Field, Record, Result
 
-app = typer.Typer(
-    help="Set up and check interconnects end to end (find or onboard, create, prove).",
-    no_args_is_help=True,
-)
+app = group("Set up and check interconnects end to end (find or onboard, create, prove).")
 
 VerifyTimeout = Annotated[
     float,

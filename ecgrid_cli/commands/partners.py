@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ecgrid_cli import context, validation
-from ecgrid_cli.commands.framework import command
+from ecgrid_cli.commands.framework import command, group
 from ecgrid_cli.commands.options import (
     EcgridIdArg,
     FromOption,
@@ -24,11 +24,8 @@ from ecgrid_cli.output.documents import interconnect_document, note_document
 from ecgrid_cli.output.layouts import INTERCONNECT_TABLE, NOTE_TABLE, interconnect_record
 from ecgrid_cli.output.views import Result, Stream, Table, Value
 
-app = typer.Typer(
-    help="Create, show, list, count, terminate and annotate interconnects.",
-    no_args_is_help=True,
-)
-note_app = typer.Typer(help="Add and read notes on an interconnect.", no_args_is_help=True)
+app = group("Create, show, list, count, terminate and annotate interconnects.")
+note_app = group("Add and read notes on an interconnect.")
 app.add_typer(note_app, name="note")
 
 

@@ -16,7 +16,7 @@ import typer
 
 from ecgrid_cli import context
 from ecgrid_cli.commands.bulk_setup import make_gate
-from ecgrid_cli.commands.framework import command, emit
+from ecgrid_cli.commands.framework import command, emit, single
 from ecgrid_cli.commands.interconnect import Concurrency, MaxConcurrency
 from ecgrid_cli.commands.options import FromOption, YesFlag, resolve_from
 from ecgrid_cli.commands.setup_results import error_document
@@ -41,9 +41,13 @@ FileOption = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
+plan_app = single()
+apply_app = single()
+
+
+def register() -> None:
     command(
-        app,
+        plan_app,
         "plan",
         examples=[
             "ecgrid plan -f partners.toml",
@@ -53,7 +57,7 @@ def register(app: typer.Typer) -> None:
         ],
     )(plan)
     command(
-        app,
+        apply_app,
         "apply",
         examples=[
             "ecgrid apply -f partners.toml",
@@ -355,3 +359,6 @@ def _applied_row(document: dict[str, Any]) -> dict[str, Any]:
         "interconnectId": document["interconnectId"],
         "detail": f"{error['code']}: {error['message']}" if error else "",
     }
+
+
+register()

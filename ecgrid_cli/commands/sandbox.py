@@ -7,10 +7,11 @@ from typing import Annotated, Any
 import typer
 
 from ecgrid_cli import context
+from ecgrid_cli.commands.framework import group
 from ecgrid_cli.errors import UsageError
 from ecgrid_cli.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT
 
-app = typer.Typer(help="Run a local ECGrid-compatible sandbox server.", no_args_is_help=True)
+app = group("Run a local ECGrid-compatible sandbox server.")
 
 
 @app.command("serve")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend
-from ecgrid_cli.api.models import Interconnect
 from ecgrid_cli.domain import writes
 from ecgrid_cli.domain.concurrency import AdaptiveGate
 from ecgrid_cli.domain.existing_index import ExistingIndex
@@ -23,6 +23,9 @@ from ecgrid_cli.domain.setup import SetupRequest, run_setup
 from ecgrid_cli.domain.workers import stream_map
 from ecgrid_cli.errors import EcgridError
 from ecgrid_cli.statuses import is_live
+
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import Interconnect
 
 TERMINATED = "terminated"
 ALREADY_ENDED = "already-ended"

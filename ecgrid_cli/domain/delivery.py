@@ -11,10 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend
-from ecgrid_cli.api.models import Interconnect
 from ecgrid_cli.statuses import is_routing
+
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import Interconnect
 
 DELIVERED = "delivered"
 FAILED = "failed"

@@ -9,11 +9,14 @@ per-pair query. A sender whose count is 0 costs no list request at all.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend
-from ecgrid_cli.api.models import Interconnect
 from ecgrid_cli.domain.queries import live_interconnect_between
 from ecgrid_cli.statuses import is_live
+
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import Interconnect
 
 # Prefetch a sender's interconnects only when that is cheaper than per-row lookups.
 PREFETCH_LIMIT_PER_ROW = 20

@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.auth import parse_time
 from ecgrid_cli.api.backend import Backend
-from ecgrid_cli.api.models import EcgridId, Interconnect
 from ecgrid_cli.domain.delivery import DELIVERED, Delivery, prove_delivery
 from ecgrid_cli.statuses import is_active_id, is_routing
+
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import EcgridId, Interconnect
 
 
 @dataclass(frozen=True)

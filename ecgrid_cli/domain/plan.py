@@ -21,16 +21,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecgrid_cli.api.backend import Backend
-from ecgrid_cli.api.models import Interconnect
 from ecgrid_cli.domain.desired_state import DesiredPartner, DesiredState
 from ecgrid_cli.domain.queries import choose_partner, find_partner
 from ecgrid_cli.domain.setup import Onboarding
 from ecgrid_cli.domain.workers import stream_map
 from ecgrid_cli.errors import EcgridError, NotFoundError
 from ecgrid_cli.statuses import interconnect_status_for, is_live
+
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import Interconnect
 
 CREATE = "create"
 ONBOARD = "onboard"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend
-from ecgrid_cli.api.models import EcgridId, Interconnect
 from ecgrid_cli.errors import ConflictError, NotFoundError
 from ecgrid_cli.statuses import is_active_id, is_live
+
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import EcgridId, Interconnect
 
 
 def live_interconnect_between(backend: Backend, a: int, b: int) -> Interconnect | None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend, NewId
-from ecgrid_cli.api.models import EcgridId, Interconnect
 from ecgrid_cli.domain import writes
 from ecgrid_cli.domain.delivery import Delivery, prove_delivery
 from ecgrid_cli.domain.queries import (
@@ -24,8 +24,11 @@ from ecgrid_cli.domain.queries import (
 from ecgrid_cli.errors import ConflictError, UsageError
 from ecgrid_cli.statuses import is_live
 
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import EcgridId, Interconnect
+
 # Looks up the live interconnect between two IDs; bulk setup swaps in an index.
-ExistingLookup = Callable[[int, int], Interconnect | None]
+ExistingLookup = Callable[[int, int], "Interconnect | None"]
 
 CREATED = "created"
 EXISTING = "existing"

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend, NewId
-from ecgrid_cli.api.models import EcgridId, Interconnect
 from ecgrid_cli.domain.queries import live_interconnect_between, same_qid
 from ecgrid_cli.statuses import is_live
+
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import EcgridId, Interconnect
 
 TOKEN_PREFIX = "ecgrid-cli/"
 

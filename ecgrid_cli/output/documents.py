@@ -6,9 +6,10 @@ shown without their trailing padding (the models strip it when they read).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ecgrid_cli.api.models import EcgridId, Interconnect, InterconnectNote, User
+if TYPE_CHECKING:
+    from ecgrid_cli.api.models import EcgridId, Interconnect, InterconnectNote, User
 
 
 def id_document(record: EcgridId) -> dict[str, Any]:
