@@ -1,14 +1,24 @@
 """End-to-end harness: the sandbox as a subprocess, the installed ``ecgrid`` as another.
 
+* ``ecgrid_exe``: the ``ecgrid`` console script beside the running Python
+  (``Path(sys.executable).parent / "ecgrid"``), else the one on PATH. Shell scripts
+  run by the tests find the same one first on their PATH.
 * ``start_sandbox(*flags, db=None)`` starts ``python -m ecgrid_cli sandbox serve`` on a
   free loopback port, learns its URL from the first stdout line (bounded wait) and
   always terminates it at the end of the test. Calling it again with the same ``db``
   (after ``Sandbox.stop()``) restarts the sandbox on the same database.
-* ``run_ecgrid(*args, input=None, env_extra=None)`` runs the installed ``ecgrid``
-  against the test's default sandbox; ``runner_for(url)`` builds the same helper for
-  any other sandbox. Every run has a timeout, an isolated environment (no ``ECGRID_*``
-  from the caller; config, cache, data and HOME under ``tmp_path``), and is checked
-  for the API key on stdout and stderr.
+* ``run_ecgrid(*args, input=None, env_extra=None)`` runs ``ecgrid ARGS`` against the
+  test's default sandbox with the default API (REST); ``cli`` does the same with
+  ``--api API`` for tests parametrized over both APIs (the ``api`` fixture);
+  ``runner_for(url, api=None)`` builds a runner for any other sandbox. Each runner also
+  has ``.shell(script)`` (bash with pipefail) and ``.terminal(*args, replies=...)`` (a
+  real pseudo-terminal).
+
+Every run has a timeout and an isolated environment (no ``ECGRID_*`` from the caller;
+config, cache, data, state and HOME under ``tmp_path``; logins filed in a private file,
+never the OS keyring), and is checked for secrets on stdout and stderr: the API keys,
+the sandbox password, and every login token or session ID the credentials file has
+held. The whole record is checked once more when the test ends.
 """
 
 from __future__ import annotations
@@ -20,28 +30,46 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 from e2e_support import (
     API_KEY,
+    APIS,
     LISTENING,
     RUN_TIMEOUT_SECONDS,
     SANDBOX_START_TIMEOUT_SECONDS,
+    SECRETS,
+    Reply,
     Run,
     Sandbox,
+    api_args,
     assert_no_secret,
+    leaked,
+    run_in_terminal,
+    stored_secrets,
 )
 
 EnvExtra = Mapping[str, str | None] | None
+Record = list[tuple[tuple[str, ...], Run]]
+
+
+def find_ecgrid() -> str | None:
+    """The console script installed with the running interpreter, else PATH's."""
+    beside = Path(sys.executable).parent / "ecgrid"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("ecgrid")
 
 
 @pytest.fixture(scope="session")
 def ecgrid_exe() -> str:
-    exe = shutil.which("ecgrid")
+    exe = find_ecgrid()
     if exe is None:
-        pytest.fail("the 'ecgrid' console script is not on PATH: run pip install -e .")
+        pytest.fail(
+            f"no 'ecgrid' console script beside {sys.executable} or on PATH: run pip install -e ."
+        )
     return exe
 
 
@@ -53,19 +81,31 @@ def home(tmp_path: Path) -> Path:
     return path
 
 
+# Variables of the caller that would change what ecgrid prints or where it looks.
+_DROPPED = ("PAGER", "COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "XDG_STATE_HOME")
+
+
 def isolated_env(home: Path, base_url: str | None, env_extra: EnvExtra = None) -> dict[str, str]:
     """os.environ without any ECGRID_* variable, plus the test's own settings.
 
     ``env_extra`` values override; a value of None removes the variable.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECGRID_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECGRID_") and k not in _DROPPED}
+    exe = find_ecgrid()
+    if exe is not None:  # `ecgrid` in shell scripts is the one under test
+        env["PATH"] = os.pathsep.join([str(Path(exe).parent), env.get("PATH", "")])
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "xdg-config"),
         XDG_CACHE_HOME=str(home / "xdg-cache"),
         XDG_DATA_HOME=str(home / "xdg-data"),
+        XDG_STATE_HOME=str(home / "xdg-state"),
         ECGRID_CONFIG=str(home / "ecgrid-config" / "config.toml"),
         ECGRID_API_KEY=API_KEY,
+        # Logins go to a 0600 file under HOME: the tests never touch a real keyring.
+        ECGRID_CREDENTIAL_STORE="file",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        ECGRID_PAGER="",
     )
     if base_url is not None:
         env["ECGRID_BASE_URL"] = base_url
@@ -119,6 +159,7 @@ def start_sandbox(tmp_path: Path, home: Path) -> Iterator[Callable[..., Sandbox]
                 text=True,
                 env=isolated_env(home, None),
                 cwd=tmp_path,
+                start_new_session=True,  # no signal meant for pytest reaches it
             )
         sandbox = Sandbox("", db_path, tuple(flags), proc, stderr_path)
         started.append(sandbox)
@@ -151,13 +192,32 @@ def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
 
 
 @pytest.fixture
-def all_runs() -> list[tuple[tuple[str, ...], Run]]:
+def all_runs() -> Record:
     """Every process this test ran (label, result), for checks over all of them."""
     return []
 
 
+@pytest.fixture
+def known_secrets(home: Path) -> set[str]:
+    """Secrets no output may show: the keys, the password, every stored login."""
+    return set(SECRETS)
+
+
+@pytest.fixture(autouse=True)
+def _secrets_never_printed(
+    request: pytest.FixtureRequest, home: Path, all_runs: Record, known_secrets: set[str]
+) -> Iterator[None]:
+    """After the test: no run printed any secret known by the end of it."""
+    yield
+    secrets = known_secrets | stored_secrets(home)
+    for label, result in all_runs:
+        for text in (result.out, result.err):
+            found = leaked(text, secrets)
+            assert not found, f"a secret leaked in {' '.join(label)}\n{result.describe()}"
+
+
 class Ecgrid:
-    """Runs the installed ``ecgrid`` (or a bash pipeline) against one base URL."""
+    """Runs the installed ``ecgrid`` (or a bash script) against one base URL and API."""
 
     def __init__(
         self,
@@ -165,17 +225,25 @@ class Ecgrid:
         home: Path,
         cwd: Path,
         base_url: str | None,
-        record: list[tuple[tuple[str, ...], Run]],
+        record: Record,
+        secrets: set[str],
+        api: str | None = None,
     ) -> None:
         self.exe = exe
         self.home = home
         self.cwd = cwd
         self.base_url = base_url
         self.record = record
+        self.secrets = secrets
+        self.api = api
 
     def env(self, env_extra: EnvExtra = None) -> dict[str, str]:
         """The isolated environment the runs get (for tests that manage a process)."""
         return isolated_env(self.home, self.base_url, env_extra)
+
+    def argv(self, *args: str) -> list[str]:
+        """``ecgrid [--api API] ARGS`` as a command line."""
+        return [self.exe, *api_args(self.api), *args]
 
     def __call__(
         self,
@@ -185,14 +253,38 @@ class Ecgrid:
         timeout: float = RUN_TIMEOUT_SECONDS,
     ) -> Run:
         """``ecgrid ARGS...`` -> Run(code, out, err); stdin is /dev/null unless ``input``."""
-        return self._run([self.exe, *args], ("ecgrid", *args), input, env_extra, timeout)
+        command = self.argv(*args)
+        return self._run(command, ("ecgrid", *command[1:]), input, env_extra, timeout)
 
     def shell(
         self, script: str, *, env_extra: EnvExtra = None, timeout: float = RUN_TIMEOUT_SECONDS
     ) -> Run:
-        """``bash -c 'set -euo pipefail; SCRIPT'`` in the same isolated environment."""
+        """``bash -c 'set -euo pipefail; SCRIPT'`` in the same environment (and API)."""
         command = ["bash", "-c", f"set -euo pipefail\n{script}"]
-        return self._run(command, ("bash", "-c", script), None, env_extra, timeout)
+        extra = dict(env_extra or {})
+        if self.api is not None:
+            extra.setdefault("ECGRID_API", self.api)
+        return self._run(command, ("bash", "-c", script), None, extra, timeout)
+
+    def terminal(
+        self,
+        *args: str,
+        replies: Sequence[Reply] = (),
+        env_extra: EnvExtra = None,
+        timeout: float = RUN_TIMEOUT_SECONDS,
+        columns: int = 100,
+    ) -> Run:
+        """``ecgrid ARGS`` on a pseudo-terminal: Run(code, everything shown, "")."""
+        command = self.argv(*args)
+        result = run_in_terminal(
+            command,
+            env=self.env(env_extra),
+            cwd=self.cwd,
+            replies=replies,
+            timeout=timeout,
+            columns=columns,
+        )
+        return self._checked(("tty: ecgrid", *command[1:]), result)
 
     def _run(
         self,
@@ -211,27 +303,43 @@ class Ecgrid:
             timeout=timeout,
             env=self.env(env_extra),
             cwd=self.cwd,
+            start_new_session=True,  # a Ctrl+C meant for pytest does not reach it
         )
-        result = Run(proc.returncode, proc.stdout, proc.stderr)
+        return self._checked(label, Run(proc.returncode, proc.stdout, proc.stderr))
+
+    def _checked(self, label: tuple[str, ...], result: Run) -> Run:
         self.record.append((label, result))
-        assert_no_secret(result, where=" ".join(label))
-        assert "Traceback (most recent call last)" not in result.err, result.describe()
+        self.secrets.update(stored_secrets(self.home))
+        assert_no_secret(result, where=" ".join(label), secrets=self.secrets)
+        assert "Traceback (most recent call last)" not in result.out + result.err, result.describe()
         return result
 
 
 @pytest.fixture
 def runner_for(
-    ecgrid_exe: str, home: Path, tmp_path: Path, all_runs: list[tuple[tuple[str, ...], Run]]
-) -> Callable[[str | None], Ecgrid]:
-    """``runner_for(base_url)`` -> an :class:`Ecgrid` runner for that server."""
+    ecgrid_exe: str, home: Path, tmp_path: Path, all_runs: Record, known_secrets: set[str]
+) -> Callable[..., Ecgrid]:
+    """``runner_for(base_url, api=None)`` -> an :class:`Ecgrid` runner for that server."""
 
-    def make(base_url: str | None) -> Ecgrid:
-        return Ecgrid(ecgrid_exe, home, tmp_path, base_url, all_runs)
+    def make(base_url: str | None, api: str | None = None) -> Ecgrid:
+        return Ecgrid(ecgrid_exe, home, tmp_path, base_url, all_runs, known_secrets, api)
 
     return make
 
 
 @pytest.fixture
-def run_ecgrid(sandbox: Sandbox, runner_for: Callable[[str | None], Ecgrid]) -> Ecgrid:
+def run_ecgrid(sandbox: Sandbox, runner_for: Callable[..., Ecgrid]) -> Ecgrid:
     """``run_ecgrid(*args, input=None, env_extra=None)`` against the default sandbox."""
     return runner_for(sandbox.url)
+
+
+@pytest.fixture(params=APIS)
+def api(request: pytest.FixtureRequest) -> str:
+    """The API a parametrized test speaks: ``rest`` or ``soap`` (``--api soap``)."""
+    return request.param
+
+
+@pytest.fixture
+def cli(sandbox: Sandbox, runner_for: Callable[..., Ecgrid], api: str) -> Ecgrid:
+    """``ecgrid --api API ...`` against the default sandbox, for both APIs."""
+    return runner_for(sandbox.url, api)
