@@ -1,5 +1,11 @@
 """Failure modes end to end: give-up (6), timeouts, dropped writes, Ctrl+C (130), and
-the background sandbox's own lifecycle (``serve --detach`` / ``stop``)."""
+the background sandbox's own lifecycle (``serve --detach`` / ``stop``).
+
+Ctrl+C is a SIGINT to the process group of ``ecgrid`` (started in a session of its
+own), never to the terminal pytest runs in, so these tests pass with pytest in the
+background too; one test starts ``ecgrid`` with SIGINT ignored, as a background job of
+a non-interactive shell inherits it.
+"""
 
 from __future__ import annotations
 
@@ -19,78 +25,122 @@ from e2e_support import (
     PARTNERCO_ID,
     WIDGET_ID,
     Run,
+    assert_json_error,
     assert_no_secret,
-    live_pairs,
+    ic_status,
+    new_pairs,
     run_parallel,
 )
 
 pytestmark = pytest.mark.e2e
 
 
-def test_gives_up_after_retries_with_exit_6(start_sandbox, runner_for) -> None:
+def test_gives_up_after_retries_with_exit_6(start_sandbox, runner_for, api) -> None:
     failing = start_sandbox("--fault-rate", "1", "--retry-after", "0")
-    run = runner_for(failing.url)
+    run = runner_for(failing.url, api)
     result = run("-v", "--retries", "2", "ids", "get", str(PARTNERCO_ID), "--json")
     assert result.code == 6, result.describe()
     assert result.out == ""
-    error = result.err_json()["error"]
+    error = assert_json_error(result)
     assert error["httpStatus"] in (429, 500, 503), error
+    assert "gave up after 3 attempts" in error["message"]
     assert result.err.count("retrying ") == 2, result.err
 
 
-def test_timeout_counts_as_transient_exit_6(start_sandbox, runner_for) -> None:
+def test_timeout_counts_as_transient_exit_6(start_sandbox, runner_for, api) -> None:
     slow = start_sandbox("--latency-ms", "2500")
-    run = runner_for(slow.url)
+    run = runner_for(slow.url, api)
     started = time.monotonic()
     result = run("--timeout", "1", "--retries", "3", "ids", "get", str(PARTNERCO_ID), "--json")
     elapsed = time.monotonic() - started
     assert result.code == 6, result.describe()
-    assert result.err_json()["error"]["code"] == "Timeout"
+    assert_json_error(result, "Timeout")
     assert elapsed < 10, f"--timeout 1 took {elapsed:.1f}s"
 
 
-def test_dropped_writes_are_reconciled_not_repeated(start_sandbox, runner_for) -> None:
-    """Every write commits and then the connection drops: each command still succeeds once."""
+def test_dropped_writes_are_reconciled_not_repeated(start_sandbox, runner_for, api) -> None:
+    """Every write commits and then the connection drops: nothing is ever sent twice.
+
+    REST cannot tell its own create from another writer's (exit 5 "Unconfirmed" for
+    `partners create`, outcome "unconfirmed" for setup); SOAP's InterconnectAdd carries
+    a provenance Reference, so the reconciled create is known to be this run's.
+    """
     dropping = start_sandbox("--drop-rate", "1")
-    run = runner_for(dropping.url)
+    run = runner_for(dropping.url, api)
     moved = run("-v", "ids", "tp-move", str(HUB_ID), "--mailbox", "1002", "--yes", "--json")
     assert moved.code == 0, moved.describe()
     assert moved.json()["mailboxId"] == 1002
     assert "had been applied; not sending again" in moved.err
 
-    created = run("-v", "partners", "create", "--from", "111111", "--to", "334455", "--json")
-    assert created.code == 0, created.describe()
+    created = run("-v", "partners", "create", "--from", str(OWN_ID), "--to", "334455", "--json")
     assert "had been applied; not sending again" in created.err
-    setup = run(
-        "-v", "interconnect", "setup", "-q", "12", "-i", "5551234567", "--from", "111111", "--json"
-    )
-    assert setup.code == 0, setup.describe()
-    assert setup.json()["created"] is True
+    if api == "rest":
+        assert created.code == 5, created.describe()
+        error = assert_json_error(created, "Unconfirmed")
+        pair_ic = error["details"]["interconnectId"]
+    else:
+        assert created.code == 0, created.describe()
+        pair_ic = created.json()["interconnectId"]
 
-    listed = run("partners", "list", str(OWN_ID), "--all", "--json")
-    assert live_pairs(listed.json()) == {
-        frozenset((OWN_ID, PARTNERCO_ID)): [created.json()["interconnectId"]],
-        frozenset((OWN_ID, WIDGET_ID)): [setup.json()["interconnect"]["interconnectId"]],
+    setup = run(
+        "-v", "interconnect", "setup", "-q", "12", "-i", "5551234567", "--from", str(OWN_ID),
+        "--json",
+    )  # fmt: skip
+    assert setup.code == 0, setup.describe()
+    doc = setup.json()
+    if api == "rest":
+        assert (doc["created"], doc["outcome"]) == (False, "unconfirmed")
+    else:
+        assert (doc["created"], doc["outcome"]) == (True, "created")
+    assert doc["interconnect"]["status"] == ic_status(api, "Active")
+
+    made = run("-v", "ids", "create", "-q", "ZZ", "-i", "DROPCO", "-m", "1001", "--json")
+    assert made.code == 0, made.describe()
+    assert "not sending again" in made.err
+
+    listed, found = run_parallel(
+        run,
+        ("partners", "list", str(OWN_ID), "--all", "--json"),
+        ("ids", "find", "-q", "ZZ", "-i", "DROPCO", "--json"),
+    )
+    assert new_pairs(listed.json()) == {
+        frozenset((OWN_ID, PARTNERCO_ID)): [pair_ic],
+        frozenset((OWN_ID, WIDGET_ID)): [doc["interconnect"]["interconnectId"]],
     }
-    assert len(listed.json()) == 2
+    assert [d["ecGridId"] for d in found.json()] == [made.json()["ecGridId"]]
+
+
+# -- Ctrl+C --------------------------------------------------------------------------------
 
 
 def _interrupt(
-    runner, *args: str, wait_for: str = "", times: int = 1, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
+    runner,
+    *args: str,
+    wait_for: str = "",
+    times: int = 1,
+    stdin: str | None = None,
+    ignore_sigint: bool = False,
+) -> Run:
     """Start ``ecgrid -v ARGS`` against a slow server, SIGINT it ``times`` mid-request.
 
-    It is interrupted once a ``-v`` request line containing ``wait_for`` shows that
-    the request of interest is on the wire.
+    ``ecgrid`` runs in a session (and process group) of its own; the SIGINT goes to
+    that group, as a terminal sends Ctrl+C to its foreground group. It is sent once a
+    ``-v`` request line containing ``wait_for`` shows the request of interest is on
+    the wire. ``ignore_sigint`` starts it with SIGINT ignored, as a background job of
+    a non-interactive shell inherits it.
     """
+    command = runner.argv("-v", *args)
+    if ignore_sigint:
+        command = ["bash", "-c", 'trap "" INT; exec "$@"', "bash", *command]
     proc = subprocess.Popen(
-        [runner.exe, "-v", *args],
+        command,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=runner.env(),
         cwd=runner.cwd,
+        start_new_session=True,
     )
     lines: queue.Queue[str | None] = queue.Queue()
     seen: list[str] = []
@@ -104,8 +154,9 @@ def _interrupt(
     if stdin is not None:
         proc.stdin.write(stdin)
         proc.stdin.close()
+    out = ""
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 20
         while True:  # wait until the request is on the wire
             line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
             assert line is not None, f"ecgrid ended before sending: {''.join(seen)}"
@@ -113,55 +164,73 @@ def _interrupt(
             if line.startswith("> ") and wait_for in line:
                 break
         for _ in range(times):
-            proc.send_signal(signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGINT)
             time.sleep(0.3)
         proc.wait(timeout=10)  # its output is tiny: the pipes cannot fill up
         out = proc.stdout.read()
     finally:
         if proc.poll() is None:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
     while (line := lines.get(timeout=5)) is not None:
         seen.append(line)
     proc.stdout.close()
     proc.stderr.close()
-    assert_no_secret(Run(proc.returncode, out, "".join(seen)), where=" ".join(args))
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, "".join(seen))
+    result = Run(proc.returncode, out, "".join(seen))
+    runner.record.append((("ecgrid", *args), result))
+    assert_no_secret(result, where=" ".join(args))
+    return result
 
 
 @pytest.fixture
-def slow_runner(start_sandbox, runner_for):
-    return runner_for(start_sandbox("--latency-ms", "4000").url)
+def slow_server(start_sandbox):
+    return start_sandbox("--latency-ms", "4000")
 
 
-def test_ctrl_c_exits_130_without_traceback(slow_runner) -> None:
-    result = _interrupt(slow_runner, "ids", "get", str(PARTNERCO_ID))
-    assert result.returncode == 130, result
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
+def test_ctrl_c_exits_130_without_traceback(slow_server, runner_for) -> None:
+    result = _interrupt(runner_for(slow_server.url), "ids", "get", str(PARTNERCO_ID))
+    assert result.code == 130, result.describe()
+    assert result.out == ""
+    assert "Traceback" not in result.err
+    assert result.err.rstrip().endswith("error: interrupted")
 
 
-def test_ctrl_c_reports_an_error_document_with_json(slow_runner) -> None:
-    result = _interrupt(slow_runner, "ids", "get", str(PARTNERCO_ID), "--json")
-    assert result.returncode == 130, result
-    documents = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    assert documents, f"no JSON error document on stderr: {result.stderr!r}"
-    assert documents[-1]["error"]["code"] == "Interrupted", result.stderr
+def test_ctrl_c_reports_an_error_document_with_json(slow_server, runner_for, api) -> None:
+    result = _interrupt(runner_for(slow_server.url, api), "ids", "get", str(PARTNERCO_ID), "--json")
+    assert result.code == 130, result.describe()
+    assert result.out == ""
+    documents = [json.loads(line) for line in result.err.splitlines() if line.startswith("{")]
+    assert [d["error"]["code"] for d in documents] == ["Interrupted"], result.err
 
 
-def test_ctrl_c_twice_during_bulk_setup_exits_130_without_traceback(slow_runner) -> None:
+def test_ctrl_c_works_when_started_with_sigint_ignored(slow_server, runner_for) -> None:
+    """A background job of a script inherits SIGINT ignored; ecgrid still stops on it."""
+    result = _interrupt(
+        runner_for(slow_server.url), "ids", "get", str(PARTNERCO_ID), ignore_sigint=True
+    )
+    assert result.code == 130, result.describe()
+    assert "Traceback" not in result.err
+
+
+def test_ctrl_c_twice_during_bulk_setup_exits_130_without_traceback(
+    slow_server, runner_for
+) -> None:
     rows = "qualifier,id\n01,PARTNERCO\n01,PARTNER001\n"
     result = _interrupt(
-        slow_runner,
+        runner_for(slow_server.url),
         "interconnect", "setup", "--file", "-", "--from", str(OWN_ID), "--json",
         wait_for="/v2/ids/find", times=2, stdin=rows,
     )  # fmt: skip
-    assert result.returncode == 130, result
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert "Exception ignored" not in result.stderr, result.stderr
-    documents = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    assert [d["error"]["code"] for d in documents] == ["Interrupted"], result.stderr
+    assert result.code == 130, result.describe()
+    assert result.out == ""
+    assert "Traceback" not in result.err
+    assert "Exception ignored" not in result.err, result.err
+    documents = [json.loads(line) for line in result.err.splitlines() if line.startswith("{")]
+    assert [d["error"]["code"] for d in documents] == ["Interrupted"], result.err
+
+
+# -- the background sandbox ------------------------------------------------------------
 
 
 def test_detached_sandbox_serves_and_stops(runner_for, tmp_path) -> None:
@@ -177,14 +246,15 @@ def test_detached_sandbox_serves_and_stops(runner_for, tmp_path) -> None:
         pid = info["pid"]
         assert info["baseUrl"] in started.out
 
-        client = runner_for(info["baseUrl"])
-        count, status = run_parallel(
-            lambda *args: client(*args, env_extra={"ECGRID_API_KEY": key}),
+        count, status, soap = run_parallel(
+            lambda *args: runner_for(info["baseUrl"])(*args, env_extra={"ECGRID_API_KEY": key}),
             ("partners", "count", str(HUB_ID), "--status", "Active", "--json"),
             ("auth", "status", "--json"),
+            ("--api", "soap", "partners", "count", str(HUB_ID), "--status", "Active", "--json"),
         )
         assert count.json()["count"] == 14, count.describe()
         assert status.code == 0, status.describe()
+        assert soap.json()["count"] == 14, soap.describe()
         again = run(*serve)
         assert again.code == 0, again.describe()
         assert f"pid {pid}" in again.out  # the running one, not a second sandbox
