@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from e2e_support import HUB_ID, OWN_ID, PARTNERCO_ID, live_pairs, run_parallel
+from e2e_support import (
+    HUB_ID,
+    OWN_ID,
+    OWN_SEED_INTERCONNECTS,
+    PARTNERCO_ID,
+    new_pairs,
+    run_parallel,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,10 +43,10 @@ def test_state_survives_a_restart_and_reset_wipes_it(start_sandbox, runner_for) 
     )
     assert got.code == 0, got.describe()
     assert got.json() == ic
-    assert live_pairs(listed.json()) == {frozenset((OWN_ID, PARTNERCO_ID)): [ic["interconnectId"]]}
+    assert new_pairs(listed.json()) == {frozenset((OWN_ID, PARTNERCO_ID)): [ic["interconnectId"]]}
     assert mailbox.json()["mailboxId"] == 1002
     assert again.code == 0, again.describe()
-    assert again.json()["created"] is False
+    assert (again.json()["created"], again.json()["outcome"]) == (False, "existing")
     assert again.json()["interconnect"]["interconnectId"] == ic["interconnectId"]
 
     second.stop()
@@ -53,6 +60,6 @@ def test_state_survives_a_restart_and_reset_wipes_it(start_sandbox, runner_for) 
         ("partners", "count", str(HUB_ID), "--status", "Active", "--json"),
     )
     assert missing.code == 4, missing.describe()
-    assert count.json()["count"] == 0
+    assert count.json()["count"] == OWN_SEED_INTERCONNECTS
     assert mailbox.json()["mailboxId"] == 1001
     assert hub.json()["count"] == 14
