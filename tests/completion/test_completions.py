@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,25 +24,64 @@ def test_committed_script_matches_the_app(shell):
     )
 
 
-def _complete_in_bash(*words: str) -> list[str]:
+def _complete_in_bash(*words: str, env: dict[str, str] | None = None) -> list[str]:
     line = " ".join(f"'{w}'" for w in words)
     program = (
         f"source {COMPLETIONS / 'ecgrid.bash'}; COMP_WORDS=({line}); "
         f"COMP_CWORD={len(words) - 1}; _ecgrid; printf '%s\\n' \"${{COMPREPLY[@]}}\""
     )
-    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, timeout=10)
+    done = subprocess.run(
+        ["bash", "-c", program], capture_output=True, text=True, timeout=20, env=env
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
 
-def test_bash_completes_commands_options_and_status_values():
+def test_bash_completes_commands_and_options():
     assert _complete_in_bash("ecgrid", "par") == ["partners"]
-    assert _complete_in_bash("ecgrid", "ids", "") == sorted(
-        _complete_in_bash("ecgrid", "ids", ""), key=lambda w: (w.startswith("-"), w)
-    )
-    assert {"find", "get", "tp-move"} <= set(_complete_in_bash("ecgrid", "ids", ""))
+    assert {"find", "get", "create", "tp-move"} <= set(_complete_in_bash("ecgrid", "ids", ""))
+    assert _complete_in_bash("ecgrid", "partners", "note", "") == ["add", "list", "--help", "-h"]
     assert "--partner-ecgrid-id" in _complete_in_bash("ecgrid", "interconnect", "setup", "--p")
+    assert "--deliver" in _complete_in_bash("ecgrid", "interconnect", "check", "--d")
+
+
+def test_bash_offers_subcommands_before_options():
+    offered = _complete_in_bash("ecgrid", "ids", "")
+    assert offered == sorted(offered, key=lambda w: (w.startswith("-"), w))
+
+
+def test_bash_completes_status_words_of_both_apis():
     assert _complete_in_bash("ecgrid", "partners", "count", "1", "--status", "Ac") == ["Active"]
+    assert _complete_in_bash("ecgrid", "partners", "list", "1", "--status", "Comp") == ["Completed"]
+
+
+def test_bash_completes_global_option_values():
+    assert _complete_in_bash("ecgrid", "--api", "") == ["rest", "soap"]
+    assert _complete_in_bash("ecgrid", "completion", "")[-3:] == ["bash", "zsh", "fish"]
+
+
+def test_bash_asks_the_installed_tool_for_profile_names(tmp_path):
+    """--profile values come from `ecgrid completion-values profiles` at <TAB> time."""
+    config = tmp_path / "config.toml"
+    config.write_text("[profiles.prod]\n[profiles.staging]\n")
+    config.chmod(0o600)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    launcher = bindir / "ecgrid"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m ecgrid_cli "$@"\n')
+    launcher.chmod(0o755)
+    env = {
+        "PATH": f"{bindir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "ECGRID_CONFIG": str(config),
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
+    assert _complete_in_bash("ecgrid", "--profile", "", env=env) == [
+        "prod",
+        "sandbox",
+        "staging",
+    ]
+    assert _complete_in_bash("ecgrid", "--profile", "st", env=env) == ["staging"]
 
 
 @pytest.mark.parametrize(
