@@ -1,9 +1,11 @@
-"""The API key never leaves the process: not on stdout, not on stderr, not with -v.
+"""Secrets never leave the process: not on stdout, not on stderr, not with -v.
 
-Every run in this suite is already scanned by the harness; this module drives each
-command through its success and failure paths with ``-v``, ``--json`` and a forced
-terminal (rich tables), with the key taken from the environment and from a profile,
-and checks where the config file lands and with which permissions.
+Every run in this suite is already scanned by the harness for the API keys, the
+sandbox password and every login token or session ID the credentials file has held;
+this module drives each command through its success and failure paths with ``-v``,
+``--json`` and a real terminal (rich tables, hidden prompts), over REST and SOAP, with
+the key taken from the environment, from a profile, or replaced by a login, and
+checks where the config and credentials files land and with which permissions.
 """
 
 from __future__ import annotations
@@ -13,7 +15,18 @@ import stat
 from pathlib import Path
 
 import pytest
-from e2e_support import API_KEY, SECRETS, WRONG_KEY, request_lines, run_parallel
+from e2e_support import (
+    API_KEY,
+    BOX,
+    LOGIN,
+    PASSWORD,
+    SECRETS,
+    WRONG_KEY,
+    Reply,
+    leaked,
+    request_lines,
+    run_parallel,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +42,7 @@ def _battery(interconnect_id: str) -> list[tuple[str, ...]]:
         ("ids", "tp-move", "123456", "--mailbox", "1002", "--dry-run"),
         ("ids", "tp-move", "123456", "--mailbox", "1002"),  # refused: no terminal
         ("ids", "tp-move", "123456", "--mailbox", "2001", "--yes"),  # other network
+        ("ids", "create", "-q", "01", "-i", "PARTNERCO", "-m", "1001"),  # exists: exit 5
         ("partners", "get", interconnect_id),
         ("partners", "get", "99999999"),
         ("partners", "list", "123456", "--all"),
@@ -36,6 +50,8 @@ def _battery(interconnect_id: str) -> list[tuple[str, ...]]:
         ("partners", "count", "123456", "--status", "Active"),
         ("partners", "create", "--from", "111111", "--to", "334455"),  # duplicate: exit 5
         ("partners", "delete", "99999999", "--yes"),
+        ("partners", "note", "list", "87001"),
+        ("interconnect", "check", "87002"),  # unhealthy: exit 8
         ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111"),
         ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--verify"),
         ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--dry-run"),
@@ -57,8 +73,8 @@ def _variants(commands: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return variants
 
 
-def test_key_never_printed(run_ecgrid, sandbox, all_runs) -> None:
-    setup = run_ecgrid(
+def test_key_never_printed(cli, all_runs) -> None:
+    setup = cli(
         "-v", "interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--json"
     )
     assert setup.code == 0, setup.describe()
@@ -66,18 +82,34 @@ def test_key_never_printed(run_ecgrid, sandbox, all_runs) -> None:
     battery = _battery(ic)
 
     # Key from the environment: -v and -v --json on every command.
-    results = run_parallel(run_ecgrid, *_variants(battery))
+    results = run_parallel(cli, *_variants(battery))
     codes = {" ".join(args): r.code for args, r in zip(_variants(battery), results, strict=True)}
-    assert set(codes.values()) >= {0, 1, 2, 4, 5}, codes  # both paths were exercised
+    assert set(codes.values()) >= {0, 1, 2, 4, 5, 8}, codes  # both paths were exercised
     assert len(request_lines("".join(r.err for r in results))) > 20, "expected -v lines"
 
-    # Rich tables on a (forced) terminal.
-    def tty(*args: str):
-        return run_ecgrid(*args, env_extra={"ECGRID_FORCE_TTY": "1"})
+    # Rich tables and panels on a real terminal, with -v lines on the same terminal.
+    for args, code in (
+        (("ids", "get", "334455"), 0),
+        (("ids", "get", "999"), 4),
+        (("partners", "list", "123456", "--page", "1", "--per-page", "5"), 0),
+        (("interconnect", "check", "87002"), 8),
+    ):
+        shown = cli.terminal("-v", *args)
+        assert shown.code == code, shown.describe()
+        assert request_lines(shown.out), shown.out
+        assert code == 4 or BOX.search(shown.out), shown.out
 
-    tables = run_parallel(tty, *[("-v", *args) for args in battery[2:4] + battery[8:12]])
-    assert any("─" in r.out or "━" in r.out or "│" in r.out for r in tables)
+    # A wrong key is not echoed either.
+    wrong = cli("-v", "auth", "status", "--json", env_extra={"ECGRID_API_KEY": WRONG_KEY})
+    assert wrong.code == 3, wrong.describe()
 
+    # The harness checked each run as it finished; check the whole record once more.
+    assert len(all_runs) >= 40
+    for label, result in all_runs:
+        assert not leaked(result.out + result.err, SECRETS), " ".join(label)
+
+
+def test_key_from_a_profile_never_printed(run_ecgrid) -> None:
     # Key from a profile (no ECGRID_API_KEY): stored via stdin, then used with -v.
     stored = run_ecgrid("--profile", "e2e", "config", "set", "api-key", "-", input=API_KEY)
     assert stored.code == 0, stored.describe()
@@ -101,17 +133,58 @@ def test_key_never_printed(run_ecgrid, sandbox, all_runs) -> None:
     assert [r.code for r in profile_runs] == [0, 0, 0, 5, 0, 0, 0], [
         r.describe() for r in profile_runs
     ]
-    assert profile_runs[1].json()["apiKey"]["source"] == "profile"
+    assert profile_runs[1].json()["credentials"]["source"] == "profile 'e2e'"
+    assert profile_runs[1].json()["credentials"]["masked"] == "****" + API_KEY[-4:]
 
-    # A wrong key is not echoed either.
-    wrong = run_ecgrid("-v", "auth", "status", "--json", env_extra={"ECGRID_API_KEY": WRONG_KEY})
-    assert wrong.code == 3, wrong.describe()
+    # On a terminal the key is asked for without echo.
+    other = run_ecgrid.terminal(
+        "--profile", "typed", "config", "set", "api-key", replies=[Reply("API key", API_KEY + "\n")]
+    )
+    assert other.code == 0, other.describe()
+    typed = run_ecgrid(
+        "--profile", "typed", "auth", "status", "--json", env_extra={"ECGRID_API_KEY": None}
+    )
+    assert typed.code == 0, typed.describe()
 
-    # The harness checked each run as it finished; check the whole record once more.
-    assert len(all_runs) >= 40
-    for label, result in all_runs:
-        for secret in SECRETS:
-            assert secret not in result.out + result.err, " ".join(label)
+
+def test_login_secrets_never_printed(cli, api, home) -> None:
+    """Password, token and session ID: never shown, never the password on disk."""
+    no_key = {"ECGRID_API_KEY": None}
+    login = cli.terminal(
+        "-v", "auth", "login",
+        replies=[Reply("Login: ", LOGIN + "\n"), Reply("Password: ", PASSWORD + "\n")],
+        env_extra=no_key,
+    )  # fmt: skip
+    assert login.code == 0, login.describe()
+    assert "Password: \n" in login.out  # nothing echoed after the prompt
+    credentials = home / "xdg-state" / "ecgrid" / "credentials.json"
+    text = credentials.read_text(encoding="utf-8")
+    assert PASSWORD not in text and API_KEY not in text
+
+    runs = run_parallel(
+        lambda *args: cli(*args, env_extra=no_key),
+        ("-v", "auth", "status"),
+        ("-v", "auth", "status", "--json"),
+        ("-v", "ids", "get", "334455", "--json"),
+        ("-v", "partners", "list", "123456", "--all"),
+        ("-v", "interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111"),
+        ("-v", "interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", "--from", "111111", "--json"),
+        ("-v", "partners", "note", "add", "87001", "checked by e2e"),
+    )
+    assert [r.code for r in runs] == [0, 0, 0, 0, 0, 5, 0], [r.describe() for r in runs]
+    assert runs[1].json()["credentials"]["method"] == ("jwt" if api == "rest" else "soap-session")
+    assert runs[1].json()["credentials"]["masked"] is None
+    on_terminal = cli.terminal("auth", "status", env_extra=no_key)
+    assert on_terminal.code == 0, on_terminal.describe()
+    assert ("login token" if api == "rest" else "SOAP session") in on_terminal.out
+
+    stdin_login = cli(
+        "-v", "auth", "login", "-u", LOGIN, "--password-stdin", input=PASSWORD + "\n",
+        env_extra=no_key,
+    )  # fmt: skip
+    assert stdin_login.code == 0, stdin_login.describe()
+    logout = cli("-v", "auth", "logout", env_extra=no_key)
+    assert logout.code == 0, logout.describe()
 
 
 def _mode(path: Path) -> int:
@@ -151,7 +224,7 @@ def test_config_file_is_private(runner_for, home, location) -> None:
     assert _mode(path) == 0o600, oct(_mode(path))
     listed = run("config", "list", "--json", env_extra=env)
     assert listed.json()["configPath"] == str(path)
-    assert listed.json()["profiles"]["default"]["ecgrid-id"] == 111111
+    assert listed.json()["profiles"]["default"]["ecGridId"] == 111111
 
     # A file others can read is reported (on stderr, without the key).
     os.chmod(path, 0o644)
