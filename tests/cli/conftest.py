@@ -111,6 +111,23 @@ def no_http(monkeypatch):
     assert attempts == [], attempts
 
 
+@pytest.fixture(autouse=True)
+def delivery_clock(monkeypatch) -> list[float]:
+    """Delivery proof waits between parcel polls: on a fake clock, never really."""
+    from ecgrid_cli.domain.delivery import prove_delivery
+
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setitem(prove_delivery.__kwdefaults__, "sleep", sleep)
+    monkeypatch.setitem(prove_delivery.__kwdefaults__, "clock", lambda: now[0])
+    return waits
+
+
 @pytest.fixture
 def builds() -> Builds:
     return Builds()

@@ -460,22 +460,24 @@ def test_verify_piped_shows_the_verdict(cli, backend):
     assert result.err_lines[-1] == "delivery delivered: test parcel 900001: InBoxReady"
 
 
-def test_verify_failed_exits_8(cli, backend):
-    backend.parcel_statuses = ["outboxPending", "outboxFailed"]
+def test_verify_failed_exits_8(cli, backend, delivery_clock):
+    backend.parcel_statuses = ["outboxPending", "outboxSent", "outboxFailed"]
     result = cli(*SETUP, "--verify")
     assert result.code == 8
     assert result.err_lines[-1] == "delivery failed: test parcel 900001: outboxFailed"
-    assert len(backend.called("get_parcel")) == 2
+    assert len(backend.called("get_parcel")) == 3
+    assert delivery_clock == [0.25, 0.5]  # polls back off
 
 
-def test_verify_still_pending_at_the_deadline_exits_8(cli, backend):
+def test_verify_still_pending_at_the_deadline_exits_8(cli, backend, delivery_clock):
     backend.parcel_statuses = ["outboxPending"]
-    result = cli(*SETUP, "--verify", "--verify-timeout", "0.01", "--json")
+    result = cli(*SETUP, "--verify", "--verify-timeout", "5", "--json")
     assert result.code == 8
     assert result.json()["delivery"]["verdict"] == "pending"
     assert result.json()["delivery"]["detail"] == (
-        "test parcel 900001 still outboxPending after 0.01s"
+        "test parcel 900001 still outboxPending after 5s"
     )
+    assert sum(delivery_clock) == 5
 
 
 def test_verify_on_a_non_routing_interconnect_is_not_tested_exit_8(cli, backend):
@@ -529,3 +531,16 @@ def test_setup_without_from_or_profile_id(cli, backend):
 def test_setup_piped_output_is_plain(cli, backend):
     for extra in ((), ("--dry-run",), ("--verify",)):
         assert_plain(cli(*SETUP, *extra).out)
+
+
+def test_verify_on_a_terminal_shows_a_spinner_then_the_verdict(cli, backend):
+    backend.parcel_statuses = ["outboxPending", "InBoxReady"]
+    result = cli(*SETUP, "--verify", tty=True)
+    assert result.code == 0, result.err
+    assert "waiting for the test parcel's verdict" in result.err  # the live spinner
+    assert result.err_screen == [
+        "created interconnect 88200: 111111 → 334455 (01/PARTNERCO)",
+        "delivery delivered: test parcel 900001: InBoxReady",
+    ]
+    assert "│ Delivery           delivered (test parcel 900001: InBoxReady)" in result.out
+    assert "│ Test parcel        900001" in result.out
