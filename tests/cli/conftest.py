@@ -1,15 +1,19 @@
 """CLI tests: the real command tree in-process, a fake backend, captured IO streams.
 
-* ``cli(*argv, stdin="", tty=False, width=80, stdin_tty=None)`` runs
+* ``cli(*argv, stdin="", tty=False, width=80, stdin_tty=None, io=None)`` runs
   ``ecgrid_cli.app.run(argv, IOStreams.test(...))`` and returns a :class:`Run`
-  (exit code, stdout, stderr).
+  (exit code, stdout, stderr; ``screen``/``err_screen`` as a terminal shows them).
 * ``backend`` is a :class:`~fake_backend.FakeBackend` seeded with the sandbox's cast
-  (see :func:`fake_backend.demo`); the context gets it from
-  ``ecgrid_cli.api.factory.build_backend``, which is replaced for every test.
+  (see :func:`fake_backend.demo`); asking for it replaces
+  ``ecgrid_cli.api.factory.build_backend`` (the seam the context builds its backend
+  through) with one that resolves settings and credentials for real, then hands out
+  the fake behind the real retry layer. ``builds`` records what was asked for;
   ``soap`` switches the run (settings and fake) to the SOAP API.
 * The environment is isolated (config, XDG dirs and HOME under ``tmp_path``, an API
-  key in ``ECGRID_API_KEY``, the file credential store), and any attempt to send an
-  HTTP request fails the test: CLI tests never touch a transport.
+  key in ``ECGRID_API_KEY``, the file credential store); delivery proof polls on a
+  fake clock; any request that reaches an httpx transport fails the test.
+* Helpers shared by the test modules live in ``cli_support`` (importing from a conftest
+  is ambiguous across test directories).
 """
 
 from __future__ import annotations
