@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend
+from ecgrid_cli.errors import EcgridError
 from ecgrid_cli.statuses import is_routing
 
 if TYPE_CHECKING:
@@ -65,18 +66,33 @@ def prove_delivery(
     interconnect: Interconnect,
     *,
     timeout: float,
+    sender: int | None = None,
     on_poll: Callable[[str | None], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
-    """Send a test parcel From -> To and poll it until a verdict or ``timeout`` seconds."""
+    """Send a test parcel (from ``sender``, default the interconnect's From side) to the
+    other side and poll it until a verdict or ``timeout`` seconds.
+
+    A test file the API refuses to send is a verdict too (``not_tested``, with the
+    reason), so the interconnect that was set up is still reported.
+    """
     if not is_routing(interconnect.status):
         return Delivery(
             NOT_TESTED,
             detail=f"interconnect {interconnect.interconnect_id} is {interconnect.status}, "
             "not routing: a test parcel would be rejected",
         )
-    parcel_id = backend.send_test_file(interconnect.ecgrid_id_from, interconnect.ecgrid_id_to)
+    source = interconnect.ecgrid_id_from if sender is None else sender
+    target = (
+        interconnect.ecgrid_id_to
+        if source == interconnect.ecgrid_id_from
+        else (interconnect.ecgrid_id_from)
+    )
+    try:
+        parcel_id = backend.send_test_file(source, target)
+    except EcgridError as err:
+        return Delivery(NOT_TESTED, detail=f"the test file could not be sent: {err.message}")
     deadline = clock() + timeout
     pause = FIRST_POLL_SECONDS
     status: str | None = None

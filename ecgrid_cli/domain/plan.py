@@ -176,6 +176,8 @@ def _item(
             item.partner_id = choose_partner(registered, ref.qid).ecgrid_id
         elif ref.qualifier is not None:
             find_partner(backend, ref)  # both given: they must agree
+        elif ref.ecgrid_id not in live:
+            backend.get_id(ref.ecgrid_id)  # named by ID alone: it must exist
     except EcgridError as err:
         item.action, item.error = ERROR, err
         return item

@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import os
-import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +24,9 @@ from typing import Any, BinaryIO
 from ecgrid_cli.errors import UsageError
 
 MAX_LINE_BYTES = 64 * 1024  # one CSV line, or one JSON object / JSON line
+# Input that cannot be read twice (stdin, a pipe) is copied to a private temporary file
+# first; this much at most, so an endless stream cannot fill the disk.
+MAX_SPOOLED_BYTES = 256 * 1024 * 1024
 _CHUNK = 64 * 1024
 
 
@@ -42,20 +45,43 @@ class RowsFile:
         self.name = "stdin" if path == "-" else path
         self._spooled: str | None = None
         if path == "-":
-            self.path = self._spool(stdin)
+            self.path = self._spool(getattr(stdin, "buffer", stdin))
+        elif _is_stream(path):
+            try:
+                with open(path, "rb") as stream:
+                    self.path = self._spool(stream)
+            except OSError as exc:
+                raise UsageError(f"cannot read {option} {path}: {exc.strerror or exc}") from None
         else:
             self.path = path
 
-    def _spool(self, stdin: Any) -> str:
-        source = getattr(stdin, "buffer", None)
-        handle, name = tempfile.mkstemp(prefix="ecgrid-stdin-", suffix=".rows")
-        with os.fdopen(handle, "wb") as out:
-            if source is not None:
-                shutil.copyfileobj(source, out, _CHUNK)
-            else:
-                while chunk := stdin.read(_CHUNK):
-                    out.write(chunk.encode("utf-8"))
+    def _spool(self, source: Any) -> str:
+        """Copy a stream that can be read once into a private file that can be read twice."""
+        handle, name = tempfile.mkstemp(prefix="ecgrid-input-", suffix=".rows")
         self._spooled = name
+        size = 0
+        line_start = 0  # offset of the current line, to refuse an endless first line early
+        single_json = None  # a JSON document may sit on one long line; CSV may not
+        try:
+            with os.fdopen(handle, "wb") as out:
+                while chunk := source.read(_CHUNK):
+                    if isinstance(chunk, str):
+                        chunk = chunk.encode("utf-8")
+                    if single_json is None and chunk.strip():
+                        single_json = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")
+                    newline = chunk.rfind(b"\n")
+                    if newline >= 0:
+                        line_start = size + newline + 1
+                    size += len(chunk)
+                    if not single_json and size - line_start > MAX_LINE_BYTES:
+                        raise self.fail(f"is longer than {MAX_LINE_BYTES // 1024} KiB", 1)
+                    if size > MAX_SPOOLED_BYTES:
+                        limit = MAX_SPOOLED_BYTES // 2**20
+                        raise self.fail(f"is larger than {limit} MiB (the most read from a pipe)")
+                    out.write(chunk)
+        except BaseException:
+            self.close()
+            raise
         return name
 
     def close(self) -> None:
@@ -92,6 +118,25 @@ class RowsFile:
         return UsageError(f"{self.option} {self.name}{where}: {message}")
 
 
+def _is_stream(path: str) -> bool:
+    """A pipe, a FIFO or a terminal: something that can only be read once."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return (
+        stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (stat.S_ISCHR(mode) and not _seekable(path))
+    )
+
+
+def _seekable(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.seekable()
+    except OSError:
+        return False
+
+
 def _first_significant_byte(handle: BinaryIO) -> bytes:
     start = handle.read(3)
     offset = 3 if start == b"\xef\xbb\xbf" else 0
@@ -126,7 +171,7 @@ def _csv_rows(handle: BinaryIO, source: RowsFile, normalise: Any) -> Iterator[Ra
     lines = _lines(handle, source)
     counter = _LineCounter(lines)
     csv.field_size_limit(MAX_LINE_BYTES)
-    reader = csv.reader(counter)
+    reader = csv.reader(counter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -230,6 +275,10 @@ def _json_rows(
                 break
             if not isinstance(item, dict):
                 raise source.fail("JSON input must be an array of objects", line)
+            if end - position > MAX_LINE_BYTES:
+                raise source.fail(
+                    f"holds a JSON object larger than {MAX_LINE_BYTES // 1024} KiB", line
+                )
             number += 1
             values = {normalise(str(key).strip().lower()): value for key, value in item.items()}
             _check_keys(item, values, source, line)

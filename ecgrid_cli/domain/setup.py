@@ -120,7 +120,11 @@ def run_setup(
     delivery = None
     if request.verify:
         delivery = prove_delivery(
-            backend, interconnect, timeout=request.verify_timeout, on_poll=on_delivery_poll
+            backend,
+            interconnect,
+            timeout=request.verify_timeout,
+            sender=request.from_id,
+            on_poll=on_delivery_poll,
         )
     return SetupResult(outcome, partner, interconnect, partner_created, delivery)
 

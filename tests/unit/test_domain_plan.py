@@ -230,12 +230,6 @@ def test_onboard_only_when_no_live_id_holds_the_qid(server, tmp_path):
     assert (item.action, item.partner_id) == (CREATE, 888)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: plan does not resolve a partner named by ECGrid ID alone, so an ID that does "
-    "not exist is planned as 'create' (and apply then fails) instead of being listed as an "
-    "unresolvable partner (domain/plan.py _item skips lookup when only ecgrid_id is given)",
-)
 def test_a_partner_ecgrid_id_that_does_not_exist_is_an_error(server, tmp_path):
     text = "version = 1\n[[ids]]\necgrid_id = 111111\npartners = [{ ecgrid_id = 999999 }]\n"
     plan = plan_for(server, tmp_path, text)

@@ -180,13 +180,6 @@ def test_json_object_far_over_64_kib_is_refused(tmp_path, lines):
     assert "holds a JSON object larger than 64 KiB" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the 64 KiB cap on one JSON object / JSON line is only checked once the "
-    "read buffer holds more than 64 KiB beyond the object's start, so objects up to ~128 KiB "
-    "are accepted (rows_file._json_rows reads 64 KiB chunks and tests len(buffer) - "
-    "position > MAX_LINE_BYTES only after a failed decode)",
-)
 @pytest.mark.parametrize("lines", [False, True], ids=["array", "json-lines"])
 def test_json_object_just_over_64_kib_is_refused(tmp_path, lines):
     big = json.dumps({"id": "A" * (MAX_LINE_BYTES + 10)})
@@ -238,13 +231,6 @@ def endless_zeros_fifo(path: Path) -> Iterator[str]:
         assert not thread.is_alive()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --file naming a pipe (e.g. bash process substitution <(...), or an endless "
-    "stream like /dev/zero) fails with io.UnsupportedOperation 'not seekable' from "
-    "rows_file._first_significant_byte (handle.seek), not a UsageError; and a pipe cannot "
-    "be read twice (validate, then run) unless it is spooled like stdin",
-)
 def test_a_pipe_is_read_like_stdin_or_refused_cleanly(tmp_path):
     fifo = tmp_path / "rows.fifo"
     os.mkfifo(fifo)
@@ -269,12 +255,6 @@ def test_a_pipe_is_read_like_stdin_or_refused_cleanly(tmp_path):
         thread.join(timeout=5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an endless pipe given as --file (like /dev/zero) raises "
-    "io.UnsupportedOperation from rows_file._first_significant_byte instead of the "
-    "one-line UsageError its docstring promises",
-)
 def test_endless_zero_pipe_is_one_usage_error(tmp_path):
     with endless_zeros_fifo(tmp_path / "zero.fifo") as path:
         assert refused(path).endswith("is longer than 64 KiB")
@@ -300,13 +280,6 @@ class _EndlessZeros(io.RawIOBase):
         return size
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: '--file -' with an endless stdin (< /dev/zero) is spooled to a temporary "
-    "file without any limit (rows_file.RowsFile._spool copies everything before the 64 KiB "
-    "line cap is checked), filling the disk instead of failing with a UsageError",
-)
 def test_endless_stdin_is_refused_without_filling_the_disk():
     class Stdin:
         buffer = _EndlessZeros()

@@ -23,7 +23,13 @@ from ecgrid_cli.api.rest.find_forms import (
 )
 from ecgrid_cli.api.rest.server_facts import ServerFacts
 from ecgrid_cli.api.rest.transport import RestTransport
-from ecgrid_cli.errors import ApiError, EcgridError, InvalidResponseError, NotFoundError
+from ecgrid_cli.errors import (
+    ApiError,
+    AuthError,
+    EcgridError,
+    InvalidResponseError,
+    NotFoundError,
+)
 from ecgrid_cli.statuses import REST, STATUSES
 
 # The largest page the API allows (API-NOTES: "maximum 500 on most lists").
@@ -294,15 +300,21 @@ class RestBackend:
         """
         side = a
         try:
-            count_b = self.count_interconnects(b)
             count_a = self.count_interconnects(a)
         except NotFoundError:
-            pass
-        else:
-            if min(count_a, count_b) == 0:
-                return []
-            if count_b < count_a:
-                side = b
+            count_a = None  # a server without the count endpoint: just list our side
+        if count_a == 0:
+            return []
+        if count_a is not None:
+            try:
+                count_b = self.count_interconnects(b)
+            except (NotFoundError, AuthError):
+                pass  # the partner's side may not be ours to read: list our own
+            else:
+                if count_b == 0:
+                    return []
+                if count_b < count_a:
+                    side = b
         return [ic for ic in self.iter_interconnects(side) if ic.joins(a, b)]
 
     def cancel_interconnect(self, interconnect_id: int, *, reconcile: Reconcile[bool]) -> None:

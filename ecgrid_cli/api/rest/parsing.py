@@ -54,7 +54,8 @@ def page_items(data: Any) -> list[Any]:
 
 
 def integer(data: Any) -> int:
-    if isinstance(data, int) and not isinstance(data, bool):
+    """A count or an ID: a whole number, never negative."""
+    if isinstance(data, int) and not isinstance(data, bool) and data >= 0:
         return data
     text = data.strip() if isinstance(data, str) else ""
     if text.isascii() and text.isdigit() and len(text) <= 19:
