@@ -6,6 +6,7 @@ nothing below it prints errors or calls ``sys.exit``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import signal
 import sys
@@ -172,7 +173,9 @@ def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
     app_ctx = AppContext(io=io or IOStreams.system())
     _plain_help_when_piped(app_ctx.io)
     try:
-        result = app(args=args, prog_name="ecgrid", standalone_mode=False, obj=app_ctx)
+        # Typer and Click print help and usage to sys.stdout: point it at this run's stdout.
+        with contextlib.redirect_stdout(app_ctx.io.stdout):
+            result = app(args=args, prog_name="ecgrid", standalone_mode=False, obj=app_ctx)
         if result == ExitCode.INTERRUPTED:
             # Typer turns Ctrl+C into a bare exit code 130; report it like any error.
             raise KeyboardInterrupt
@@ -192,7 +195,7 @@ def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
         return int(ExitCode.ERROR)
     except Exception as err:  # the last line of defence: one line, never a traceback
         if _is_click_error(err):
-            return _report_click_error(app_ctx, err)
+            return _report_click_error(app_ctx, err, args)
         _report(app_ctx, "InternalError", f"unexpected error: {type(err).__name__}: {err}", None)
         return int(ExitCode.ERROR)
     finally:
@@ -229,7 +232,16 @@ def _is_click_error(err: Exception) -> bool:
     return hasattr(err, "format_message") and isinstance(getattr(err, "exit_code", None), int)
 
 
-def _report_click_error(app_ctx: AppContext, err: Any) -> int:
+def _asked_for_json(args: list[str]) -> bool:
+    """Whether the command line asked for JSON output, when it could not be parsed.
+
+    Only for reporting a parse error: the parsed options say this in every other case.
+    """
+    words = args[: args.index("--")] if "--" in args else args
+    return any(word in ("--json", "--jq") or word.startswith("--jq=") for word in words)
+
+
+def _report_click_error(app_ctx: AppContext, err: Any, args: list[str]) -> int:
     ctx = getattr(err, "ctx", None)
     if type(err).__name__ == "NoArgsIsHelpError":
         message = err.format_message()  # a group run without a sub-command: its help
@@ -239,7 +251,13 @@ def _report_click_error(app_ctx: AppContext, err: Any) -> int:
     message = err.format_message()
     if ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
-    _report(app_ctx, "UsageError", message, None)
+    show_error(
+        app_ctx.io,
+        "UsageError",
+        message,
+        None,
+        json_mode=app_ctx.options.wants_json or _asked_for_json(args),
+    )
     return err.exit_code
 
 

@@ -33,6 +33,14 @@ def install() -> None:
     def argument_label(self: Any, ctx: Any) -> str | None:
         return None
 
+    def usage_name(self: Any) -> str:
+        # Like gh: NAME when required, [NAME] when optional (Typer writes {NAME}).
+        name = self.display_name_raw.strip("[]{}")
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
     option_cls.display_type_rich = option_label
     argument_cls.display_type_rich = argument_label
+    if hasattr(argument_cls, "_usage_display_name"):
+        argument_cls._usage_display_name = usage_name
     option_cls._ecgrid = True

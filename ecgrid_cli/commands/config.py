@@ -128,7 +128,9 @@ def set_(
     key: KeyArg,
     value: Annotated[
         str | None,
-        typer.Argument(help="The value; for api-key omit it (prompt) or give '-' (stdin)."),
+        typer.Argument(
+            metavar="VALUE", help="The value; for api-key omit it (prompt) or give '-' (stdin)."
+        ),
     ] = None,
 ) -> Result:
     """Set a key in the current profile (api-key: hidden prompt or '-' for stdin)."""

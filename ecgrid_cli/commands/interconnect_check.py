@@ -39,7 +39,7 @@ def check(
     ctx: typer.Context,
     interconnect_id: Annotated[
         str | None,
-        typer.Argument(metavar="[INTERCONNECT_ID]", help="The interconnect.", show_default=False),
+        typer.Argument(metavar="INTERCONNECT_ID", help="The interconnect.", show_default=False),
     ] = None,
     qualifier: Annotated[
         str | None,
@@ -127,13 +127,17 @@ class Target:
 
 def _run(backend: Any, target: Target, deliver: bool, timeout: float, on_poll: Any = None):
     from ecgrid_cli.domain.health import check_interconnect
-    from ecgrid_cli.domain.queries import PartnerRef, find_partner, live_interconnect_between
+    from ecgrid_cli.domain.queries import PartnerRef, choose_partner, live_interconnect_between
+    from ecgrid_cli.statuses import is_live
 
     if target.interconnect_id is not None:
         interconnect = backend.get_interconnect(target.interconnect_id)
     else:
-        assert target.from_id is not None
-        partner = find_partner(backend, PartnerRef(target.qualifier, target.isa_id))
+        assert target.from_id is not None and target.qualifier and target.isa_id
+        ref = PartnerRef(target.qualifier, target.isa_id)
+        # The check is for partners in any state: the ID holding the QID, Active or not.
+        live = [m for m in backend.find_ids(target.qualifier, target.isa_id) if is_live(m.status)]
+        partner = live[0] if len(live) == 1 else choose_partner(live, ref.qid)
         interconnect = live_interconnect_between(backend, target.from_id, partner.ecgrid_id)
         if interconnect is None:
             raise NotFoundError(

@@ -158,7 +158,7 @@ def count(
     ecgrid_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[ECGRID_ID]",
+            metavar="ECGRID_ID",
             help="The ECGrid ID (default: the profile's ecgrid_id; SOAP: your mailbox).",
             show_default=False,
         ),

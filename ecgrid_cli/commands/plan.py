@@ -189,7 +189,7 @@ def apply(
     saved_plan: Annotated[
         str | None,
         typer.Argument(
-            metavar="[PLAN.json]", help="A plan saved by 'plan --out'.", show_default=False
+            metavar="PLAN.json", help="A plan saved by 'plan --out'.", show_default=False
         ),
     ] = None,
     file: FileOption = None,

@@ -57,6 +57,8 @@ def setup_document(result: SetupResult, request: SetupRequest) -> dict[str, Any]
     if result.dry_run:
         document["dryRun"] = True
         document["wouldCreate"] = result.outcome == WOULD_CREATE
+        if request.onboard is not None:
+            document["wouldOnboard"] = result.partner is None
     return document
 
 
@@ -90,6 +92,16 @@ def action_text(result: SetupResult, request: SetupRequest) -> str:
         )
         return f"{onboard}would create interconnect {request.from_id} → {to} ({qid})"
     assert ic is not None
+    if result.partner_created and partner is not None:
+        onboarded = (
+            f"onboarded {qid} as ECGrid ID {partner.ecgrid_id} in mailbox "
+            f"{partner.mailbox_id}, then "
+        )
+        return onboarded + _interconnect_text(result, request, ic, to, qid)
+    return _interconnect_text(result, request, ic, to, qid)
+
+
+def _interconnect_text(result: SetupResult, request: SetupRequest, ic, to: str, qid: str) -> str:
     if result.dry_run:
         return (
             f"interconnect {ic.interconnect_id} already joins the pair ({ic.status}); nothing to do"

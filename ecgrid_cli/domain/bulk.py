@@ -77,10 +77,10 @@ def run_bulk(
     claims = _Claims()
 
     def one(raw: RawRow) -> RowOutcome:
+        request = request_for(raw, defaults)
         earlier = checked.duplicate_of.get(raw.number)
         if earlier is not None:
-            return RowOutcome(raw.number, raw.line, None, duplicate_of=earlier)
-        request = request_for(raw, defaults)
+            return RowOutcome(raw.number, raw.line, request, duplicate_of=earlier)
 
         def lookup(a: int, b: int):
             owner = claims.claim(a, b, raw.number)

@@ -102,7 +102,7 @@ def run_setup(
 ) -> SetupResult:
     partner, partner_created = resolve_partner(backend, request)
     if partner is None:  # dry run; the partner would be onboarded first
-        return SetupResult(WOULD_CREATE, None, None, partner_created=True, dry_run=True)
+        return SetupResult(WOULD_CREATE, None, None, dry_run=True)
     if partner.ecgrid_id == request.from_id:
         raise UsageError(
             f"the partner's ECGrid ID {partner.ecgrid_id} is the same as --from; "

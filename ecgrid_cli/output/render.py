@@ -26,7 +26,7 @@ from ecgrid_cli.output.views import (
     Value,
 )
 
-_CONTROL = {code: None for code in range(32) if code not in (9, 10)} | {127: None}
+_CONTROL = {code: None for code in range(32) if code not in (9, 10)} | {127: None, 9: " "}
 _TSV_UNSAFE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 

@@ -47,39 +47,39 @@ def fit_columns(
     def total(indexes: list[int]) -> int:
         return sum(natural[i] for i in indexes) + _GAP * (len(indexes) - 1)
 
+    # Empty columns go first (they say nothing), then by rank, least important first.
     droppable = sorted(
         (i for i, c in enumerate(columns) if c.drop_rank > 0),
-        key=lambda i: -columns[i].drop_rank,
+        key=lambda i: (any(row[i] for row in cells), -columns[i].drop_rank),
     )
     for index in droppable:
         if total(shown) <= width:
             break
         shown.remove(index)
     limits: dict[int, int] = {}
+    shrinkable = sorted((i for i in shown if columns[i].shrinkable), key=lambda i: -natural[i])
     excess = total(shown) - width
-    if excess > 0:
-        shrinkable = [i for i in shown if columns[i].shrinkable]
-        for index in sorted(shrinkable, key=lambda i: -natural[i]):
-            floor = max(cell_len(columns[index].header), 8)
-            cut = min(excess, natural[index] - floor)
-            if cut > 0:
-                limits[index] = natural[index] - cut
-                excess -= cut
-            if excess <= 0:
-                break
+    for index in shrinkable:
+        if excess <= 0:
+            break
+        floor = max(cell_len(columns[index].header), 8)
+        cut = min(excess, natural[index] - floor)
+        if cut > 0:
+            limits[index] = natural[index] - cut
+            excess -= cut
+    # Still too wide: free text goes entirely rather than squeezing an ID or a state.
+    for index in shrinkable:
+        if excess <= 0:
+            break
+        shown.remove(index)
+        excess -= limits.pop(index, natural[index]) + _GAP
     return shown, limits
 
 
 def print_table(io: IOStreams, table: Table, rows: list[dict[str, Any]]) -> None:
     cells = [[shown(io, row.get(c.key)) for c in table.columns] for row in rows]
     visible, limits = fit_columns(table.columns, cells, io.width)
-    rich_table = RichTable(
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        title=escape(table.title) if table.title else None,
-        title_justify="left",
-    )
+    rich_table = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for index in visible:
         column = table.columns[index]
         if index in limits:
@@ -92,7 +92,10 @@ def print_table(io: IOStreams, table: Table, rows: list[dict[str, Any]]) -> None
     for source, row in zip(rows, cells, strict=True):
         style = styles.get(str(source.get(table.style_key))) if table.style_key else None
         rich_table.add_row(*(escape(row[index]) for index in visible), style=style)
-    console(io).print(rich_table)
+    out = console(io)
+    if table.title:  # on its own line, as wide as the terminal (not the table)
+        out.print(escape(table.title))
+    out.print(rich_table)
 
 
 def print_record(io: IOStreams, pairs: list[tuple[str, Any]], title: str | None) -> None:

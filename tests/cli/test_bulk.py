@@ -119,10 +119,11 @@ def test_terminal_lists_only_failed_rows_and_a_summary(cli, backend, rows_file):
     path = rows_file("qualifier,id\nZZ,NOBODY\n01,PARTNERCO\n")
     result = bulk(cli, path, tty=True)
     assert result.code == 4
+    # Columns with nothing to say (PARTNER, INTERCONNECT of a failed row) give way first.
     assert result.screen == [
-        "ROW   PARTNER QID   PARTNER   OUTCOME   INTERCONNECT   DETAIL",
+        "ROW   PARTNER QID   OUTCOME   DETAIL",
         "─" * 80,
-        "1     ZZ/NOBODY               failed                   PartnerNotFound: no ECGr…",
+        "1     ZZ/NOBODY     failed    PartnerNotFound: no ECGrid ID is registered for Z…",
     ]
     assert_fits(result.out, 80)
     assert result.err_screen[-2:] == [
@@ -296,12 +297,6 @@ def test_duplicates_on_a_terminal_are_counted_not_listed(cli, backend, rows_file
     assert result.err_screen[-1] == "2 rows: 1 created, 0 already existed, 1 duplicates, 0 failed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a row found to repeat an earlier one while validating is reported with "
-    '"input": null (and an empty QID in the table), so the report no longer says which '
-    "partner the row named; domain/bulk.py run_bulk returns RowOutcome(request=None) for it",
-)
 def test_a_duplicate_row_still_reports_its_input(cli, backend, rows_file):
     result = bulk(cli, rows_file("qualifier,id\n01,PARTNERCO\n01,PARTNERCO\n"), "--json")
     duplicate = result.json()["rows"][1]
@@ -352,12 +347,6 @@ def test_dry_run_on_a_terminal_lists_the_plan_and_summarises(cli, backend, rows_
     assert backend.writes() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: on an 80-column terminal the bulk dry run cuts its plan to 'would create "
-    "inte…' (DETAIL is the only column that gives way; empty INTERCONNECT and the "
-    "redundant PARTNER stay); output/layouts.py BULK_TABLE has no drop_rank",
-)
 def test_dry_run_on_an_80_column_terminal_shows_the_whole_plan(cli, backend, rows_file):
     result = bulk(cli, rows_file(FILE_ROWS), "--dry-run", tty=True)
     assert_fits(result.out, 80)

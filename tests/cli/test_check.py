@@ -109,13 +109,6 @@ def test_check_by_qid_finds_the_interconnect_either_way_round(cli, health):
     assert result.out_lines[2] == "ids\tpass\tECGrid IDs 445566 and 111111 are Active"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: checking by QID refuses a partner whose ECGrid ID is not Active ('no Active "
-    "ECGrid ID matches ZZ/DORMANTCO', exit 4) although that is what the check is for (the "
-    "README's DORMANTCO demo: the ids check should fail, exit 8); "
-    "commands/interconnect_check.py _run uses domain.queries.find_partner, Active-only",
-)
 def test_check_by_qid_of_a_partner_whose_id_is_suspended_reports_it(cli, health):
     result = cli("interconnect", "check", "-q", "zz", "-i", "DORMANTCO", "--from", "111111")
     assert result.code == 8

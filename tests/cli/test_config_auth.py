@@ -156,12 +156,6 @@ def test_list_on_a_terminal(cli, prod):
     assert "(current profile:" in result.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a table title is wrapped to the table's own width, not the terminal's, so "
-    "`config list` breaks the config path and '(current profile: …)' over lines even on a "
-    "120-column terminal; output/terminal.py print_table hands the title to rich.Table",
-)
 def test_list_title_stays_on_one_line_when_the_terminal_has_room(cli, prod):
     result = cli("config", "list", tty=True, width=160)
     assert result.screen[0] == f"{prod} (current profile: default)"

@@ -185,12 +185,6 @@ def test_usage_error_with_global_json_is_a_json_object(cli, backend):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a parse error (missing or unknown option) is printed as plain text even when "
-    "the command line asks for --json after the command; app.run reports Click errors with "
-    "app_ctx.options, which only the command wrapper sets, after parsing succeeded",
-)
 def test_usage_error_with_the_commands_json_flag_is_a_json_object(cli, backend):
     result = cli("ids", "find", "--qualifier", "01", "--json")
     assert result.code == 2
@@ -289,13 +283,6 @@ def test_control_characters_in_data_never_reach_the_output(cli, backend):
     assert cli(*GET, "--json").json()["description"] == "evil \x1b[2J\x07 co"  # JSON escapes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a server's error message is printed on stderr with its control characters: "
-    "escapes reach the terminal, a newline breaks the one-line rule, a carriage return "
-    "overwrites 'error:'; output/errors.py show_error and the REST transport "
-    "(api/rest/transport.py _text) never strip them",
-)
 @pytest.mark.parametrize(
     "message",
     ["bad \x1b[31mred\x07", "first\nsecond", "hidden\rerror: fake"],

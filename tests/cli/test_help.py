@@ -83,24 +83,12 @@ def test_flags_show_no_value_and_options_show_their_metavar(cli, backend, capsys
     assert re.search(r"--show all\|failed\s", row("--show"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --help bypasses the run's IOStreams and goes to the process's sys.stdout "
-    "(Click echo), so an injected stdout never sees it; app.run hands Typer no stream",
-)
 def test_help_is_written_to_the_runs_stdout(cli, backend, capsys):
     result = cli("ids", "find", "--help")
     capsys.readouterr()
     assert result.out.startswith("Usage: ecgrid ids find")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: usage lines show Typer's raw metavars: '{KEY} [value]', "
-    "'{INTERCONNECT_ID} {TEXT|-}', '[[ECGRID_ID]]' (an optional argument whose metavar "
-    "already has brackets gets a second pair); help_labels.py leaves usage metavars alone "
-    "and commands/partners.py and interconnect_check.py bracket their own metavars",
-)
 @pytest.mark.parametrize(
     ("command", "usage"),
     [

@@ -81,12 +81,6 @@ def test_find_on_a_narrow_terminal_shortens_the_description_not_the_ids(cli, bac
     assert "Partner Com…" in result.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when the fixed columns plus the description's header width exceed the "
-    "terminal, rich squeezes ISA ID and STATUS ('PARTNE…', 'Activ'); output/terminal.py "
-    "fit_columns never shrinks a shrinkable column below its header nor drops it",
-)
 @pytest.mark.parametrize("width", [40, 50])
 def test_find_on_a_narrow_terminal_never_breaks_an_id_or_a_status(cli, backend, width):
     # Dropping or shortening the description fits both widths (ID, QUAL, ISA ID, STATUS

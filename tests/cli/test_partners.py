@@ -545,12 +545,6 @@ def test_note_text_cannot_inject_terminal_escapes(cli, live):
         assert "red [31malert" in result.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a tab in free text is measured as one cell but rich expands it to the next "
-    "tab stop, so the column is too narrow and the note is ellipsised ('second  l…') on an "
-    "80-column terminal; output/terminal.py print_table should replace tabs as TSV does",
-)
 def test_note_with_a_tab_is_shown_whole_on_a_terminal(cli, live):
     live.add_note_record(88001, "first")
     live.add_note_record(88001, "second\tline")

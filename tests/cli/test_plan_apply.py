@@ -83,12 +83,6 @@ def test_plan_json(cli, backend, desired):
     assert document["items"][1]["where"] == "line 6 (ids[0].partners[1])"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: on an 80-column terminal the plan table cuts the sender's ECGrid ID "
-    "('1111…') and the action ('unmanag…'): output/layouts.py PLAN_TABLE drops nothing "
-    "and shrinks only DETAIL, so rich squeezes the ID columns",
-)
 def test_plan_on_an_80_column_terminal_keeps_ids_whole(cli, backend, desired):
     result = cli("plan", "-f", desired, tty=True)
     assert_fits(result.out, 80)

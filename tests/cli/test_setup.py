@@ -396,16 +396,11 @@ def test_onboarding_dry_run_says_both_steps_and_changes_nothing(cli, backend):
     document = cli(*ONBOARD, "--dry-run", "--json").json()
     assert document["partner"]["ecGridId"] is None
     assert document["partner"]["mailboxId"] == 3001
-    assert (document["partnerCreated"], document["wouldCreate"]) == (True, True)
+    # Nothing was created: the dry run says it would onboard, not that it did.
+    assert (document["partnerCreated"], document["wouldCreate"]) == (False, True)
+    assert document["wouldOnboard"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after onboarding, the people-facing outcome only says 'created interconnect "
-    "…'; that an ECGrid ID was registered for the partner is in the JSON (partnerCreated) "
-    "but never told on a terminal or in TSV, unlike the dry run's 'would onboard …' "
-    "(commands/setup_results.py action_text ignores result.partner_created)",
-)
 def test_onboarding_tells_people_that_the_partner_id_was_registered(cli, backend):
     result = cli(*ONBOARD)
     assert result.code == 0

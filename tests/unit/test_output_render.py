@@ -309,8 +309,10 @@ def test_fit_drops_by_rank_then_shrinks():
     assert fit_columns(columns, cells, 80) == ([0, 1, 3], {})  # WHEN (rank 2) first
     assert fit_columns(columns, cells, 60) == ([0, 1], {})
     assert fit_columns(columns, cells, 40) == ([0, 1], {1: 27})
-    # Never below the header or 8 characters: IDs are never cut to fit.
-    assert fit_columns(columns, cells, 10) == ([0, 1], {1: 8})
+    # Never below the header or 8 characters; when even that does not fit, the free
+    # text goes entirely: IDs are never cut to fit.
+    assert fit_columns(columns, cells, 21) == ([0, 1], {1: 8})
+    assert fit_columns(columns, cells, 10) == ([0], {})
 
 
 def test_table_cells_are_redacted_and_escaped_on_a_terminal():
