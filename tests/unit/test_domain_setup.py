@@ -332,8 +332,7 @@ def test_onboarding_creates_the_id_when_no_id_holds_the_qid(backend):
     assert backend.called("create_id") == [
         (NewId(3001, "ZZ", "NEWPARTNER", description="New Partner", use_type="Test"),)
     ]
-    assert result.partner_created is False  # a dry run creates nothing
-    assert result.partner is None  # the partner would be onboarded first
+    assert result.partner_created is True
     assert result.partner.isa_id == "NEWPARTNER"
     assert result.outcome == CREATED
     assert result.interconnect.ecgrid_id_to == result.partner.ecgrid_id
@@ -344,8 +343,7 @@ def test_onboarding_when_only_ended_ids_hold_the_qid(backend):
     result = run_setup(backend, request_for(partner=PartnerRef("ZZ", "REUSEDCO"), onboard=ONBOARD))
     assert backend.count("create_id") == 1
     assert result.partner.ecgrid_id != 5
-    assert result.partner_created is False  # a dry run creates nothing
-    assert result.partner is None  # the partner would be onboarded first
+    assert result.partner_created is True
 
 
 def test_no_onboarding_when_a_live_id_holds_the_qid(backend):
