@@ -15,14 +15,14 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ecgrid_cli import __version__, help_labels
+from ecgrid_cli import __version__, typer_tuning
 from ecgrid_cli.context import AppContext, GlobalFlags
 from ecgrid_cli.errors import EcgridError
 from ecgrid_cli.exit_codes import ExitCode, for_kind
 from ecgrid_cli.iostreams import ClosedStreamError, IOStreams
 from ecgrid_cli.output.errors import show_error
 
-help_labels.install()
+typer_tuning.install()
 
 # Sub-commands by name: (module, Typer app in it). A run imports and builds only the
 # one it invokes, so an API command does not pay for every other command's options;

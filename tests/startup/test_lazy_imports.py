@@ -119,12 +119,6 @@ def test_config_set_loads_the_toml_editor_but_no_http(tmp_path):
     assert not modules & (HTTP | SETTINGS | RICH | NEVER_ON_A_CLIENT_PATH)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (dependency): Typer 0.29 converts every parameter through pydantic "
-    "(typer/_coercion.py -> typer/_adapters.py), so `config list` imports pydantic, "
-    "contradicting context.py ('config commands never import httpx or pydantic')",
-)
 def test_config_list_does_not_import_pydantic(tmp_path):
     code, modules = imported_by(["config", "list"], tmp_path)
     assert code == 0
