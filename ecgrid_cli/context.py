@@ -2,7 +2,7 @@
 
 The root callback stores an :class:`AppContext` on the Typer context; commands ask it
 for what they need, so ``--help`` and ``config`` commands never import httpx or
-(pydantic is imported only by API commands, for settings and answers)
+pydantic (only API commands do, for settings and answers).
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def test_setup_created_flag_with_jq_e(sh, api) -> None:
     assert status == ic_status(api, "Active") and int(ic) > 0
 
 
-def test_list_count_and_single_document(sh) -> None:
+def test_list_count_and_single_document(run_ecgrid) -> None:
+    sh = run_ecgrid.shell  # REST only: the listings themselves run on both APIs elsewhere
     length = sh(f"ecgrid partners list {HUB_ID} --all --json | jq length")
     assert (length.code, length.out) == (0, "18\n"), length.describe()
     count = sh(f"ecgrid partners count {HUB_ID} --status Active --json | jq '.count'")
