@@ -10,12 +10,14 @@ first. One failing row does not stop the others; a re-run completes what is miss
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ecgrid_cli.api.backend import Backend
 from ecgrid_cli.domain.bulk_rows import RowDefaults, Validated, normal_column, request_for
+from ecgrid_cli.domain.compact_map import CompactMap
 from ecgrid_cli.domain.concurrency import AdaptiveGate
 from ecgrid_cli.domain.existing_index import ExistingIndex
 from ecgrid_cli.domain.rows_file import RawRow, RowsFile
@@ -52,15 +54,51 @@ class RowOutcome:
 
 
 class _Claims:
-    """Which row owns each pair (either orientation) in this run."""
+    """Which row owns each pair (either orientation) in this run (12 bytes a pair)."""
 
     def __init__(self) -> None:
-        self._owner: dict[frozenset[int], int] = {}
-        self._lock = threading.Lock()
+        self._owner = CompactMap()
 
     def claim(self, a: int, b: int, row: int) -> int:
+        low, high = sorted((a, b))
+        digest = hashlib.blake2b(f"{low}|{high}".encode(), digest_size=8).digest()
+        return self._owner.setdefault(int.from_bytes(digest, "big"), row)
+
+
+class _Repeats:
+    """Rows that repeat an earlier row of the file, held back until that row is done.
+
+    They are reported as duplicates of the row that actually did the work: the earlier
+    row itself, or, if it turned out to name a pair another row had claimed, that row.
+    """
+
+    def __init__(self, checked: Validated) -> None:
+        self._first_of = checked.duplicate_of
+        self._waiting: dict[int, list[RowOutcome]] = {}
+        self._done: dict[int, int] = {}  # a first row -> the row that did its work
+        self._lock = threading.Lock()
+
+    def hold(self, outcome: RowOutcome) -> RowOutcome | None:
+        """A repeat whose first row is done, resolved; else None (kept for later)."""
+        first = self._first_of[outcome.row]
         with self._lock:
-            return self._owner.setdefault(frozenset((a, b)), row)
+            if first in self._done:
+                outcome.duplicate_of = self._done[first]
+                return outcome
+            self._waiting.setdefault(first, []).append(outcome)
+            return None
+
+    def release(self, finished: RowOutcome) -> list[RowOutcome]:
+        """The repeats of ``finished`` (if it is a first row), now resolved."""
+        if finished.row in self._first_of:
+            return []
+        worker = finished.duplicate_of or finished.row
+        with self._lock:
+            self._done[finished.row] = worker
+            held = self._waiting.pop(finished.row, [])
+        for outcome in held:
+            outcome.duplicate_of = worker
+        return held
 
 
 def run_bulk(
@@ -75,12 +113,12 @@ def run_bulk(
     """Outcomes in the order rows finish (each carries its row number)."""
     index = ExistingIndex(backend, checked.rows_per_sender)
     claims = _Claims()
+    repeats = _Repeats(checked)
 
-    def one(raw: RawRow) -> RowOutcome:
+    def one(raw: RawRow) -> RowOutcome | None:
         request = request_for(raw, defaults)
-        earlier = checked.duplicate_of.get(raw.number)
-        if earlier is not None:
-            return RowOutcome(raw.number, raw.line, request, duplicate_of=earlier)
+        if raw.number in checked.duplicate_of:
+            return repeats.hold(RowOutcome(raw.number, raw.line, request))
 
         def lookup(a: int, b: int):
             owner = claims.claim(a, b, raw.number)
@@ -102,5 +140,8 @@ def run_bulk(
         return RowOutcome(raw.number, raw.line, request, result=result)
 
     for outcome in stream_map(source.rows(normal_column), one, gate.cap):
-        on_done(outcome)
-        yield outcome
+        if outcome is None:
+            continue  # a repeat, reported once its first row is done
+        for finished in (outcome, *repeats.release(outcome)):
+            on_done(finished)
+            yield finished

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecgrid_cli import validation
+from ecgrid_cli.domain.compact_map import CompactMap
 from ecgrid_cli.domain.queries import PartnerRef
 from ecgrid_cli.domain.rows_file import RawRow, RowsFile
 from ecgrid_cli.domain.setup import Onboarding, SetupRequest
@@ -133,7 +134,7 @@ class Validated:
 def validate(source: RowsFile, defaults: RowDefaults) -> Validated:
     """Check every row; report every problem (with its line) before anything is sent."""
     checked = Validated()
-    first_row: dict[int, int] = {}
+    first_row = CompactMap()
     problems: list[str] = []
     problem_count = 0
     for raw in source.rows(normal_column):

@@ -139,14 +139,6 @@ def test_a_million_rows_with_a_bad_last_row_are_refused_naming_the_line(million_
     assert run.seconds < 60, run.describe()
 
 
-RSS_BUG = (
-    "BUG: the validation pass keeps one dict entry per row to find duplicate rows "
-    "(bulk_rows.validate: first_row[pair_key] = row number), about 125 bytes a row: "
-    "peak RSS about 154 MiB for 1,000,000 rows (51 MiB at 100,000; 32 MiB for one setup)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=RSS_BUG)
 def test_a_million_rows_are_validated_in_bounded_memory(million_row_run):
     run, peak_kib = million_row_run
     assert run.code == 2, run.describe()
