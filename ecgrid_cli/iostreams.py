@@ -130,6 +130,11 @@ class IOStreams:
 
     # -- facts ----------------------------------------------------------------------
 
+    @property
+    def stdin_closed(self) -> bool:
+        """The process was started without a standard input (``<&-``)."""
+        return isinstance(self.stdin, _Closed)
+
     def can_prompt(self) -> bool:
         """Someone is there to answer: stdin and stderr (where prompts go) are terminals."""
         return self.stdin_tty and self.stderr_tty

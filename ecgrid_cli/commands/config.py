@@ -67,6 +67,8 @@ def _read_secret(app_ctx: context.AppContext, value: str | None) -> str:
             "omit it to be prompted, or pass '-' to read it from stdin"
         )
     if value == "-":
+        if io.stdin_closed:
+            raise UsageError("cannot read the API key: standard input is closed")
         secret = io.read_stdin_line().strip()
     else:
         if not io.can_prompt():

@@ -236,7 +236,7 @@ def test_a_closed_stdin_is_a_clean_usage_error(attack_cli, attack_home):
     run = attack_cli("config", "set", "api-key", "-", preexec_fn=lambda: os.close(0))
     assert "AttributeError" not in run.err and "unexpected error" not in run.err, run.describe()
     assert run.code == 2, run.describe()
-    one_error_line(run)
+    assert "standard input is closed" in one_error_line(run)
     config = attack_home / "ecgrid-config" / "config.toml"
     assert not config.exists() or "api_key" not in config.read_text()
 
