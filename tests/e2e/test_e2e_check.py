@@ -75,10 +75,12 @@ def test_health_check(cli, api) -> None:
 
 
 def test_health_check_by_partner_and_errors(cli) -> None:
-    by_qid, human, missing, no_pair, none_named, two_named = run_parallel(
+    by_qid, human, dormant, missing, no_pair, none_named, two_named = run_parallel(
         cli,
         ("interconnect", "check", "-q", "ZZ", "-i", "QUIETCO", "--from", str(OWN_ID), "--json"),
         ("interconnect", "check", "-q", "ZZ", "-i", "MOVINGCO", "--from", str(OWN_ID)),
+        # By QID even when the partner's ID is not Active: that is what the check reports.
+        ("interconnect", "check", "-q", "ZZ", "-i", "DORMANTCO", "--from", str(OWN_ID), "--json"),
         ("interconnect", "check", "99999999", "--json"),
         ("interconnect", "check", "-q", "01", "-i", "PARTNERCO", "--from", str(OWN_ID), "--json"),
         ("interconnect", "check", "--json"),
@@ -88,27 +90,14 @@ def test_health_check_by_partner_and_errors(cli) -> None:
     assert failing(by_qid.json()) == ["traffic"]
     assert human.code == 8, human.describe()
     assert ["moves", "FAIL"] in [row[:2] for row in human.tsv()]
+    assert dormant.code == 8, dormant.describe()
+    assert failing(dormant.json()) == ["ids"]
+    assert dormant.json()["interconnect"]["interconnectId"] == UNHEALTHY["DORMANTCO"][0]
     assert missing.code == 4, missing.describe()
     assert_json_error(missing)
     assert no_pair.code == 4, no_pair.describe()  # no interconnect joins the pair
     assert_json_error(no_pair, "InterconnectNotFound")
     assert none_named.code == 2 and two_named.code == 2
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `interconnect check -q ZZ -i DORMANTCO` exits 4 'no Active ECGrid ID "
-    "matches' instead of reporting the failing ids check (exit 8): the check by QID "
-    "looks the partner up with find_partner, which accepts Active IDs only "
-    "(commands/interconnect_check.py _run)",
-)
-def test_health_check_by_qid_of_a_suspended_partner(run_ecgrid) -> None:
-    result = run_ecgrid(
-        "interconnect", "check", "-q", "ZZ", "-i", "DORMANTCO", "--from", str(OWN_ID), "--json"
-    )
-    assert result.code == 8, result.describe()
-    assert failing(result.json()) == ["ids"]
-    assert result.json()["interconnect"]["interconnectId"] == UNHEALTHY["DORMANTCO"][0]
 
 
 def test_check_file(cli, tmp_path) -> None:
