@@ -37,7 +37,7 @@ def failing(doc: dict) -> list[str]:
     return [check["name"] for check in doc["checks"] if not check["passed"]]
 
 
-def test_health_check(cli, api) -> None:
+def test_health_check(cli, api, tmp_path) -> None:
     healthy, by_qid, human, *unhealthy = run_parallel(
         cli,
         ("interconnect", "check", str(HEALTHY_IC), "--json"),
@@ -73,8 +73,11 @@ def test_health_check(cli, api) -> None:
     held = unhealthy[list(UNHEALTHY).index("HELDCO")].json()
     assert ic_status(api, "Suspended") in held["issues"][0]
 
+    _health_check_by_partner_and_errors(cli)
+    _check_file(cli, tmp_path)
 
-def test_health_check_by_partner_and_errors(cli) -> None:
+
+def _health_check_by_partner_and_errors(cli) -> None:
     by_qid, human, dormant, missing, no_pair, none_named, two_named = run_parallel(
         cli,
         ("interconnect", "check", "-q", "ZZ", "-i", "QUIETCO", "--from", str(OWN_ID), "--json"),
@@ -100,7 +103,7 @@ def test_health_check_by_partner_and_errors(cli) -> None:
     assert none_named.code == 2 and two_named.code == 2
 
 
-def test_check_file(cli, tmp_path) -> None:
+def _check_file(cli, tmp_path) -> None:
     rows = tmp_path / "check.csv"
     rows.write_text(
         "interconnect_id,qualifier,id\n87001,,\n,ZZ,QUIETCO\n99999999,,\n", encoding="utf-8"
@@ -178,8 +181,10 @@ def test_delivery_proof(quick_parcels, api) -> None:
     assert failing(held.json()) == ["status", "delivery"]
     assert held.json()["delivery"]["verdict"] == "not_tested"
 
+    _delivery_proof_for_people(quick_parcels)
 
-def test_delivery_proof_for_people(quick_parcels) -> None:
+
+def _delivery_proof_for_people(quick_parcels) -> None:
     human, bounce = run_parallel(
         quick_parcels,
         ("interconnect", "setup", "-q", "ZZ", "-i", "HEALTHYCO", "--from", str(OWN_ID),

@@ -29,7 +29,7 @@ def mailbox_of(run, ecgrid_id: int) -> int:
     return result.json()["mailboxId"]
 
 
-def test_ids_find_json_tsv_and_nothing(cli, api) -> None:
+def test_ids_find_and_get(cli, api) -> None:
     as_json, long_flags, piped, nothing, nothing_piped, twins = run_parallel(
         cli,
         ("ids", "find", "-q", "01", "-i", "PARTNERCO", "--json"),
@@ -61,8 +61,10 @@ def test_ids_find_json_tsv_and_nothing(cli, api) -> None:
     assert twins.code == 0, twins.describe()
     assert sorted(doc["ecGridId"] for doc in twins.json()) == [600001, 600002]
 
+    _ids_get(cli, api)
 
-def test_ids_get(cli, api) -> None:
+
+def _ids_get(cli, api) -> None:
     result, piped, missing, human_missing, bad = run_parallel(
         cli,
         ("ids", "get", str(HUB_ID), "--json"),
@@ -97,7 +99,7 @@ def test_ids_get(cli, api) -> None:
     assert error["details"] == {"field": "ECGRID_ID", "value": "abc"}
 
 
-def test_tp_move_with_yes_moves_the_id(cli) -> None:
+def _tp_move_with_yes_moves_the_id(cli) -> None:
     result = cli("ids", "tp-move", str(HUB_ID), "--mailbox", "1002", "--yes", "--json")
     assert result.code == 0, result.describe()
     assert result.json()["mailboxId"] == 1002
@@ -115,7 +117,12 @@ def test_tp_move_with_yes_moves_the_id(cli) -> None:
     assert mailbox_of(cli, HUB_ID) == 1001
 
 
-def test_tp_move_refusals_change_nothing(cli, api) -> None:
+def test_tp_move(cli, api) -> None:
+    _tp_move_refusals_change_nothing(cli, api)
+    _tp_move_with_yes_moves_the_id(cli)
+
+
+def _tp_move_refusals_change_nothing(cli, api) -> None:
     other_network, no_yes, no_yes_json, dry_json, dry_human = run_parallel(
         cli,
         ("ids", "tp-move", str(HUB_ID), "--mailbox", "2001", "--yes", "--json"),

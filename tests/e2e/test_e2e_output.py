@@ -31,7 +31,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_version_of_the_ecgrid_beside_python(run_ecgrid, ecgrid_exe) -> None:
+def _version_of_the_ecgrid_beside_python(run_ecgrid, ecgrid_exe) -> None:
     beside = Path(sys.executable).parent / "ecgrid"
     if beside.exists():
         assert Path(ecgrid_exe) == beside
@@ -43,7 +43,8 @@ def test_version_of_the_ecgrid_beside_python(run_ecgrid, ecgrid_exe) -> None:
     assert on_path.out.strip() == ecgrid_exe  # scripts run the same ecgrid
 
 
-def test_usage_errors_exit_2(run_ecgrid) -> None:
+def test_version_and_usage_errors(run_ecgrid, ecgrid_exe) -> None:
+    _version_of_the_ecgrid_beside_python(run_ecgrid, ecgrid_exe)
     global_json, command_json, bad_number, bad_status, no_command = run_parallel(
         run_ecgrid,
         ("--json", "ids", "find", "-q", "01"),
@@ -99,9 +100,10 @@ def test_jq_filters_json_output(run_ecgrid) -> None:
     assert failing.code == 4, failing.describe()
     assert_json_error(failing, "ObjectNotFound", 404)  # errors stay JSON with --jq
     assert (header_ignored.code, header_ignored.out) == (0, "PARTNERCO\n")
+    _header_row_for_piped_tables(run_ecgrid)
 
 
-def test_header_row_for_piped_tables(run_ecgrid) -> None:
+def _header_row_for_piped_tables(run_ecgrid) -> None:
     find, global_header, record, no_header, as_json = run_parallel(
         run_ecgrid,
         ("ids", "find", "-q", "01", "-i", "PARTNERCO", "--header"),

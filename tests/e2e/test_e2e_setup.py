@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import partial
 
 import pytest
 from e2e_support import (
@@ -18,7 +17,6 @@ from e2e_support import (
     WIDGET_ID,
     assert_json_error,
     ic_status,
-    in_parallel,
     new_pairs,
     run_parallel,
 )
@@ -88,22 +86,12 @@ def test_setup_creates_then_is_idempotent(cli, api) -> None:
     assert own_new_pairs(cli) == {frozenset((OWN_ID, PARTNERCO_ID)): [ic["interconnectId"]]}
 
 
-def test_setup_finds_reverse_orientation(cli) -> None:
-    reverse = cli("partners", "create", "--from", str(PARTNERCO_ID), "--to", str(OWN_ID), "--json")
-    assert reverse.code == 0, reverse.describe()
-    existing = reverse.json()
-
-    result = setup(cli, "-q", "01", "-i", "PARTNERCO", *FROM)
-    assert result.code == 0, result.describe()
-    doc = result.json()
-    assert (doc["created"], doc["outcome"]) == (False, "existing")
-    assert doc["interconnect"] == existing
-    assert own_count(cli) == OWN_SEED_INTERCONNECTS + 1
-
-
 def test_setup_partner_resolution(cli) -> None:
-    """Ambiguous (5), single live ID among several (0), unknown (4), mismatched (5)."""
-    twins, twins_human, reused, unknown, mismatch, same, both_ids = run_parallel(
+    """Ambiguous (5), single live ID among several (0), unknown (4), mismatched (5), an
+    interconnect the partner made (the reverse orientation) counts as existing."""
+    reverse = cli("partners", "create", "--from", str(WIDGET_ID), "--to", str(OWN_ID), "--json")
+    assert reverse.code == 0, reverse.describe()
+    twins, twins_human, reused, unknown, mismatch, same, both_ids, reversed_ = run_parallel(
         cli,
         ("interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", *FROM, "--json"),
         ("interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", *FROM),
@@ -114,6 +102,7 @@ def test_setup_partner_resolution(cli) -> None:
         ("interconnect", "setup", "--partner-ecgrid-id", str(OWN_ID), *FROM, "--json"),
         ("interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", "--partner-ecgrid-id", "600002",
          *FROM, "--json"),
+        ("interconnect", "setup", "-q", "12", "-i", "5551234567", *FROM, "--json"),
     )  # fmt: skip
     assert twins.code == 5, twins.describe()
     error = assert_json_error(twins, "AmbiguousMatch", None)
@@ -139,17 +128,25 @@ def test_setup_partner_resolution(cli) -> None:
 
     assert both_ids.code == 0, both_ids.describe()
     assert both_ids.json()["partner"]["ecGridId"] == 600002
+
+    # The partner's own interconnect to us (From 445566, To 111111) is the one.
+    assert reversed_.code == 0, reversed_.describe()
+    assert (reversed_.json()["created"], reversed_.json()["outcome"]) == (False, "existing")
+    assert reversed_.json()["interconnect"] == reverse.json()
+
     assert own_new_pairs(cli) == {
         frozenset((OWN_ID, 500002)): [reused.json()["interconnect"]["interconnectId"]],
         frozenset((OWN_ID, 600002)): [both_ids.json()["interconnect"]["interconnectId"]],
+        frozenset((OWN_ID, WIDGET_ID)): [reverse.json()["interconnectId"]],
     }
 
 
 def test_setup_dry_run_creates_nothing(cli, api) -> None:
-    result, human = run_parallel(
+    result, human, no_from = run_parallel(
         cli,
         ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", *FROM, "--dry-run", "--json"),
         ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", *FROM, "--dry-run"),
+        ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--json"),
     )
     assert result.code == 0, result.describe()
     doc = result.json()
@@ -161,33 +158,26 @@ def test_setup_dry_run_creates_nothing(cli, api) -> None:
     assert "dry run" in human.err
     assert human.record()["Created"] == "false"
     assert "would create" in human.record()["Outcome"]
+    # Without --from and without ecgrid-id in the profile: a usage error, nothing sent.
+    assert no_from.code == 2, no_from.describe()
+    error = assert_json_error(no_from, "UsageError")
+    assert "--from" in error["message"]
     assert own_count(cli) == OWN_SEED_INTERCONNECTS
 
-    # Once it exists, a dry run reports it and would create nothing.
-    made = setup(cli, "-q", "01", "-i", "PARTNERCO", *FROM)
+    # Once it exists (--from taken from ECGRID_ECGRID_ID), a dry run reports it and
+    # would create nothing.
+    made = cli(
+        "interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--json",
+        env_extra={"ECGRID_ECGRID_ID": str(OWN_ID)},
+    )  # fmt: skip
     assert made.code == 0, made.describe()
+    assert made.json()["interconnect"]["ecGridIdFrom"] == OWN_ID
     existing = setup(cli, "-q", "01", "-i", "PARTNERCO", *FROM, "--dry-run")
     assert existing.code == 0, existing.describe()
     doc = existing.json()
     assert (doc["wouldCreate"], doc["outcome"]) == (False, "existing")
     assert doc["interconnect"] == made.json()["interconnect"]
     assert own_count(cli) == OWN_SEED_INTERCONNECTS + 1
-
-
-def test_setup_from_defaults_to_the_profile_ecgrid_id(cli) -> None:
-    no_from, via_env = in_parallel(
-        partial(cli, "interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--json"),
-        partial(
-            cli,
-            "interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--json",
-            env_extra={"ECGRID_ECGRID_ID": str(OWN_ID)},
-        ),
-    )  # fmt: skip
-    assert no_from.code == 2, no_from.describe()
-    error = assert_json_error(no_from, "UsageError")
-    assert "--from" in error["message"]
-    assert via_env.code == 0, via_env.describe()
-    assert via_env.json()["interconnect"]["ecGridIdFrom"] == OWN_ID
 
 
 def test_setup_onboard_creates_the_id_only_when_missing(cli, api) -> None:
