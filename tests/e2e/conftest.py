@@ -27,6 +27,7 @@ import contextlib
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -294,18 +295,27 @@ class Ecgrid:
         env_extra: EnvExtra,
         timeout: float,
     ) -> Run:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             command,
-            input=input,
-            stdin=subprocess.DEVNULL if input is None else None,
-            capture_output=True,
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
             env=self.env(env_extra),
             cwd=self.cwd,
-            start_new_session=True,  # a Ctrl+C meant for pytest does not reach it
+            start_new_session=True,  # its own process group: a Ctrl+C for pytest skips it
         )
-        return self._checked(label, Run(proc.returncode, proc.stdout, proc.stderr))
+        try:
+            out, err = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # and whatever a shell script started
+            out, err = proc.communicate()
+            killed = self._checked(label, Run(-9, out, err))  # scanned before it is shown
+            pytest.fail(
+                f"{' '.join(label)} did not finish within {timeout:g}s\n{killed.describe()}"
+            )
+        return self._checked(label, Run(proc.returncode, out, err))
 
     def _checked(self, label: tuple[str, ...], result: Run) -> Run:
         self.record.append((label, result))

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,13 @@ from e2e_support import (
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port bound but not listening: connections are refused, and no other
+    test (or sandbox) can take it while this test runs."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
 
 
 def _version_of_the_ecgrid_beside_python(run_ecgrid, ecgrid_exe) -> None:
@@ -195,8 +199,8 @@ def test_wrong_key_exits_3(sandbox, runner_for, api) -> None:
 
 
 @pytest.mark.parametrize("api", ["rest", "soap"])
-def test_unreachable_server_exits_7(runner_for, api) -> None:
-    url = f"http://127.0.0.1:{free_port()}"
+def test_unreachable_server_exits_7(runner_for, api, refused_port) -> None:
+    url = f"http://127.0.0.1:{refused_port}"
     run = runner_for(url, api)
     fast, retried = run_parallel(
         run,
