@@ -80,7 +80,10 @@ class Backend(Protocol):
     # -- ECGrid IDs -----------------------------------------------------------------
     def find_ids(
         self, qualifier: str, isa_id: str, *, include_inactive: bool = True
-    ) -> list[EcgridId]: ...
+    ) -> list[EcgridId]:
+        """IDs holding the QID; ``include_inactive=False`` lets the server leave out the
+        inactive ones (SOAP's ShowInactive=false; REST answers all regardless)."""
+        ...
 
     def get_id(self, ecgrid_id: int) -> EcgridId: ...
 

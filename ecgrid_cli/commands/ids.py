@@ -39,7 +39,9 @@ def find(ctx: typer.Context, qualifier: QualifierOption, isa_id: IsaIdOption) ->
     app_ctx = context.get(ctx)
     qual = validation.qualifier(qualifier)
     ident = validation.isa_id(isa_id)
-    docs = [id_document(found) for found in app_ctx.backend().find_ids(qual, ident)]
+    backend = app_ctx.backend()
+    found = backend.find_ids(qual, ident, include_inactive=False)
+    docs = [id_document(record) for record in found]
     view = Table(ID_TABLE.columns, empty_note=f"no ECGrid ID is registered for {qual}/{ident}")
     return Result(docs, view)
 

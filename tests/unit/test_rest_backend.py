@@ -760,14 +760,16 @@ def test_find_keeps_only_exact_qid_matches(rest_api, make_rest):
     assert {i.isa_id for i in found} == {"PARTNERCO", "partnerco"}
 
 
-def test_find_active_only(rest_api, make_rest):
+def test_find_answers_every_status_even_when_inactive_ones_may_be_left_out(rest_api, make_rest):
+    # REST has no status filter: include_inactive=False only allows leaving them out.
     serve_find(
         rest_api,
         "post",
         [ecgrid_id(1, status="Terminated"), ecgrid_id(2), ecgrid_id(3, status="Suspended")],
     )
     backend = make_rest()
-    assert [i.ecgrid_id for i in backend.find_ids(QUAL, ISA, include_inactive=False)] == [2]
+    found = backend.find_ids(QUAL, ISA, include_inactive=False)
+    assert [i.ecgrid_id for i in found] == [1, 2, 3]
 
 
 def test_find_sends_the_qid_in_each_form(rest_api, make_rest):

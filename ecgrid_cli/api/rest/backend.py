@@ -114,13 +114,10 @@ class RestBackend:
         While probing, an empty answer is weak proof: a server that ignores query
         parameters it does not know answers [] to the wrong form. So an empty answer
         moves on to the next form, and is remembered only when every other form was
-        refused outright. REST answers every status; ``include_inactive=False`` keeps
-        the Active ones.
+        refused outright. REST has no filter by status and answers every ID holding the
+        QID, whatever ``include_inactive`` says (it only lets a backend leave them out).
         """
-        found = self._find_any_form(qualifier, isa_id)
-        if include_inactive:
-            return found
-        return [item for item in found if (item.status or "").lower() == "active"]
+        return self._find_any_form(qualifier, isa_id)
 
     def _find_any_form(self, qualifier: str, isa_id: str) -> list[EcgridId]:
         base = self.base_url
