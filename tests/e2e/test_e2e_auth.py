@@ -171,7 +171,7 @@ def test_login_status_logout(cli, api, sandbox, home) -> None:
 def test_login_expiry(start_sandbox, runner_for, home) -> None:
     """REST tokens renew themselves before they expire; once expired (and SOAP sessions
     idle too long) every command exits 3 and says to log in again."""
-    ttl = 1.5
+    ttl = 4.0  # seconds: room for a busy machine between login and first use
     server = start_sandbox("--token-ttl", str(ttl), "--session-ttl", str(ttl))
     rest, soap = runner_for(server.url, "rest"), runner_for(server.url, "soap")
 
@@ -196,8 +196,10 @@ def test_login_expiry(start_sandbox, runner_for, home) -> None:
     assert not bearer_works(server.url, first["secret"])  # the old one died
     soap_used = soap("ids", "get", str(PARTNERCO_ID), "--json", env_extra=NO_KEY)
     assert soap_used.code == 0, soap_used.describe()
+    last_use = time.monotonic()
 
-    time.sleep(ttl + 1.0)
+    # Both were last used (renewed, touched) before last_use: wait out the TTL.
+    time.sleep(max(0.0, last_use + ttl + 0.5 - time.monotonic()))
     expired = run_parallel(
         lambda run, *args: run(*args, env_extra=NO_KEY),
         (rest, "ids", "get", str(PARTNERCO_ID), "--json"),

@@ -7,6 +7,8 @@ about a second; ``--verify-timeout`` shorter than that leaves the parcel pending
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from e2e_support import (
     BOUNCE_IC,
@@ -18,6 +20,7 @@ from e2e_support import (
     UNHEALTHY,
     assert_json_error,
     ic_status,
+    in_parallel,
     run_parallel,
 )
 
@@ -121,25 +124,28 @@ def _check_file(cli, tmp_path) -> None:
     assert by_row[3]["error"]["code"] in ("ObjectNotFound", "NotFound")
 
 
-def test_delivery_proof(quick_parcels, api) -> None:
+def test_delivery_proof(quick_parcels, start_sandbox, runner_for, api, tmp_path) -> None:
     """delivered -> 0; BOUNCECO -> failed (8); too short a wait -> pending (8);
     an interconnect that does not route -> not_tested (8)."""
-    run = quick_parcels
-    results = run_parallel(
-        run,
-        ("interconnect", "setup", "-q", "12", "-i", "5551234567", "--from", str(OWN_ID),
-         "--verify", "--json"),
-        ("interconnect", "check", str(HEALTHY_IC), "--deliver", "--json"),
-        ("interconnect", "setup", "-q", "ZZ", "-i", "BOUNCECO", "--from", str(OWN_ID),
-         "--verify", "--json"),
-        ("interconnect", "check", str(BOUNCE_IC), "--deliver", "--json"),
-        ("interconnect", "check", str(HEALTHY_IC), "--deliver", "--verify-timeout", "0.1",
-         "--json"),
-        ("interconnect", "setup", "-q", "ZZ", "-i", "HEALTHYCO", "--from", str(OWN_ID),
-         "--verify", "--verify-timeout", "0.1", "--json"),
-        ("interconnect", "setup", "-q", "ZZ", "-i", "HELDCO", "--from", str(OWN_ID), "--verify",
-         "--json"),
-        ("interconnect", "check", "87003", "--deliver", "--json"),
+    # Pending: a sandbox (own database) whose parcels take a minute, so the wait is
+    # shorter than the parcel however busy the machine is.
+    slow_db = tmp_path / "slow-parcels.db"
+    slow = runner_for(start_sandbox("--parcel-seconds", "60", db=slow_db).url, api)
+    own = str(OWN_ID)
+    results = in_parallel(
+        partial(quick_parcels, "interconnect", "setup", "-q", "12", "-i", "5551234567",
+                "--from", own, "--verify", "--json"),
+        partial(quick_parcels, "interconnect", "check", str(HEALTHY_IC), "--deliver", "--json"),
+        partial(quick_parcels, "interconnect", "setup", "-q", "ZZ", "-i", "BOUNCECO",
+                "--from", own, "--verify", "--json"),
+        partial(quick_parcels, "interconnect", "check", str(BOUNCE_IC), "--deliver", "--json"),
+        partial(slow, "interconnect", "check", str(HEALTHY_IC), "--deliver",
+                "--verify-timeout", "0.5", "--json"),
+        partial(slow, "interconnect", "setup", "-q", "ZZ", "-i", "HEALTHYCO", "--from", own,
+                "--verify", "--verify-timeout", "0.5", "--json"),
+        partial(quick_parcels, "interconnect", "setup", "-q", "ZZ", "-i", "HELDCO",
+                "--from", own, "--verify", "--json"),
+        partial(quick_parcels, "interconnect", "check", "87003", "--deliver", "--json"),
         workers=8,
     )  # fmt: skip
     new_setup, checked, bounce_setup, bounce_check, short_check, short_setup, held_setup, held = (
