@@ -64,7 +64,6 @@ UNHEALTHY = {
     "MOVINGCO": (87005, 700005, "moves"),
 }
 BOUNCE_IC = 87006
-FIRST_NEW_INTERCONNECT = 88019
 
 ECGRID_ID_KEYS = {
     "ecGridId",
@@ -189,10 +188,6 @@ class Sandbox:
     flags: tuple[str, ...]
     proc: subprocess.Popen[str]
     stderr_path: Path
-
-    @property
-    def soap_url(self) -> str:
-        return self.url + SOAP_PATH
 
     def stop(self) -> None:
         """Terminate, wait, kill: always leaves no process behind."""
