@@ -73,7 +73,9 @@ def _print_version(ctx: typer.Context, value: bool) -> None:
     if value:
         obj = ctx.find_root().obj
         io = obj.io if isinstance(obj, AppContext) else IOStreams.system()
-        io.out(f"ecgrid {__version__}\n")
+        from ecgrid_cli.output.render import lines
+
+        lines(io, f"ecgrid {__version__}")
         raise typer.Exit()
 
 

@@ -81,11 +81,6 @@ class AppContext:
         if not self.options.wants_json:
             self.io.err(text)
 
-    @property
-    def output(self) -> _Lines:
-        """Line output for the long-running `sandbox serve` (its banner and log)."""
-        return _Lines(self.io)
-
     def api(self) -> str:
         """The API this run speaks ("rest" or "soap"), without building a backend."""
         return self.settings().settings.endpoint()[0]
@@ -105,15 +100,3 @@ def get(ctx: typer.Context) -> AppContext:
         obj = AppContext()
         ctx.find_root().obj = obj
     return obj
-
-
-class _Lines:
-    def __init__(self, io: IOStreams) -> None:
-        self._io = io
-        self.stdout = io.stdout
-
-    def line(self, text: str) -> None:
-        self._io.out(self._io.redactor.text(text) + "\n")
-
-    def status(self, text: str) -> None:
-        self._io.err(text)

@@ -33,7 +33,7 @@ def bulk_setup(
     from ecgrid_cli.domain.bulk_rows import RowDefaults, validate
     from ecgrid_cli.domain.bulk_tally import Tally
     from ecgrid_cli.domain.rows_file import RowsFile
-    from ecgrid_cli.output.progress import progress_bar
+    from ecgrid_cli.output.progress import problem, progress_bar
 
     gate = make_gate(concurrency, max_concurrency)
     default_from = (
@@ -58,19 +58,20 @@ def bulk_setup(
     backend = app_ctx.backend(max_connections=gate.cap, throttle=gate)
     tally = Tally(dry_run=dry_run)
     io = app_ctx.io
-    json_output = app_ctx.options.wants_json
     app_ctx.options = type(app_ctx.options)(**{**app_ctx.options.__dict__, "show": show})
 
     def rows() -> Iterator[dict[str, Any]]:
         label = "checking rows (dry run)" if dry_run else "setting up interconnects"
         try:
-            with progress_bar(io, checked.total, label, show=not json_output) as bar:
+            with progress_bar(io, app_ctx.options, checked.total, label) as bar:
                 for outcome in run_bulk(backend, source, defaults, checked, gate):
                     tally.add(outcome)
                     bar.advance()
                     error = outcome.error
-                    if error is not None and not json_output and not io.stderr_tty:
-                        io.err(f"row {outcome.row}: {error.code}: {error.message}")
+                    if error is not None:
+                        problem(
+                            io, app_ctx.options, f"row {outcome.row}: {error.code}: {error.message}"
+                        )
                     yield row_document(outcome)
         finally:
             source.close()

@@ -37,8 +37,9 @@ def completion(
     if shell not in SHELLS:
         raise UsageError(f"invalid SHELL {shell!r}: choose one of {', '.join(SHELLS)}")
     from ecgrid_cli.completion import script
+    from ecgrid_cli.output.render import lines
 
-    context.get(ctx).io.out(script(shell))
+    lines(context.get(ctx).io, script(shell))
 
 
 def completion_values(
@@ -55,7 +56,9 @@ def completion_values(
     except Exception:  # a broken config must not break <TAB>
         data = {}
     names = sorted({*data.get("profiles", {}), SANDBOX_PROFILE})
-    context.get(ctx).io.out("".join(f"{name}\n" for name in names))
+    from ecgrid_cli.output.render import lines
+
+    lines(context.get(ctx).io, *names)
 
 
 register()

@@ -178,8 +178,8 @@ def single_setup(app_ctx: context.AppContext, request) -> Result:
     from ecgrid_cli.output.progress import spinner
 
     backend = app_ctx.backend()
-    show = request.verify and not app_ctx.options.wants_json
-    with spinner(app_ctx.io, "waiting for the test parcel's verdict", show=show) as progress:
+    label = "waiting for the test parcel's verdict"
+    with spinner(app_ctx.io, app_ctx.options, label, wanted=request.verify) as progress:
         result = run_setup(
             backend,
             request,

@@ -90,9 +90,7 @@ def check(
     from ecgrid_cli.output.progress import spinner
 
     backend = app_ctx.backend()
-    with spinner(
-        app_ctx.io, "waiting for the test parcel", show=deliver and not app_ctx.options.wants_json
-    ) as bar:
+    with spinner(app_ctx.io, app_ctx.options, "waiting for the test parcel", wanted=deliver) as bar:
         health = _run(backend, target, deliver, timeout, bar.update)
     document = health_document(health)
     title = f"Interconnect {health.interconnect.interconnect_id}: " + (

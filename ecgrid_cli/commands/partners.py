@@ -233,7 +233,14 @@ def note_add(
     return Result(doc, None, notes=[f"added a note to interconnect {number}"])
 
 
-@command(note_app, "list", examples=["ecgrid partners note list 88019"])
+@command(
+    note_app,
+    "list",
+    examples=[
+        "ecgrid partners note list 88019",
+        "ecgrid partners note list 88019 --jq '.[].text'",
+    ],
+)
 def note_list(ctx: typer.Context, interconnect_id: InterconnectArg) -> Result:
     """List the notes of an interconnect, oldest first."""
     app_ctx = context.get(ctx)

@@ -111,8 +111,8 @@ def _make_plan(
     desired = load(file, default_sender=default, stdin=app_ctx.io.stdin)
     gate = make_gate(concurrency, max_concurrency)
     backend = app_ctx.backend(max_connections=gate.cap, throttle=gate)
-    show = not app_ctx.options.wants_json
-    with progress_bar(app_ctx.io, len(desired.partners), "reading the server", show=show) as bar:
+    total = len(desired.partners)
+    with progress_bar(app_ctx.io, app_ctx.options, total, "reading the server") as bar:
         return make_plan(backend, desired, workers=gate.limit, on_progress=bar.advance)
 
 
@@ -211,20 +211,19 @@ def apply(
         the_plan = _make_plan(app_ctx, file, from_id, concurrency, max_concurrency)
     if the_plan.errors:
         result = _plan_result(the_plan, detailed=False, saved_to=None)
-        if not app_ctx.options.wants_json:
-            emit(app_ctx, result)  # shows the plan and raises its error
+        result.terminal_only = True
+        emit(app_ctx, result)  # shows the plan to people, then raises its error
         raise result.finish().error  # type: ignore[misc]
     from ecgrid_cli.domain.apply import work_items
 
     todo = work_items(the_plan, prune=prune)
-    if not app_ctx.options.wants_json:
-        preview = _plan_result(the_plan, detailed=False, saved_to=None)
-        preview.display = [
-            plan_row(item, "terminate" if prune and item.action == "unmanaged" else None)
-            for item in the_plan.items
-        ]
-        preview.terminal_only = True  # piped, stdout carries only what was applied
-        emit(app_ctx, preview)
+    preview = _plan_result(the_plan, detailed=False, saved_to=None)
+    preview.display = [
+        plan_row(item, "terminate" if prune and item.action == "unmanaged" else None)
+        for item in the_plan.items
+    ]
+    preview.terminal_only = True  # piped or JSON, stdout carries only what was applied
+    emit(app_ctx, preview)
     if not todo:
         return Result(
             {"applied": [], "summary": _apply_summary([])}, None, notes=["Nothing to apply."]
@@ -277,9 +276,7 @@ def _execute(app_ctx, the_plan, prune, total, concurrency, max_concurrency) -> R
     failures: list[EcgridError] = []
 
     def rows() -> Iterator[dict[str, Any]]:
-        with progress_bar(
-            app_ctx.io, total, "applying", show=not app_ctx.options.wants_json
-        ) as bar:
+        with progress_bar(app_ctx.io, app_ctx.options, total, "applying") as bar:
             for applied in apply_plan(backend, the_plan, prune=prune, gate=gate):
                 bar.advance()
                 outcomes.append(applied.outcome)

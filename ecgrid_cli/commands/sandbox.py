@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ecgrid_cli import context
-from ecgrid_cli.commands.framework import group
+from ecgrid_cli.commands.framework import examples_epilog, group
 from ecgrid_cli.errors import UsageError
+from ecgrid_cli.output.render import lines
 from ecgrid_cli.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT
 
 app = group("Run a local ECGrid-compatible sandbox server.")
 
 
-@app.command("serve")
+@app.command(
+    "serve",
+    epilog=examples_epilog(
+        [
+            "ecgrid sandbox serve",
+            "ecgrid sandbox serve --detach",
+            "ecgrid sandbox serve --port 0 --db /tmp/sb.db --reset --latency-ms 20",
+            "ecgrid sandbox serve --fault-rate 0.2 --drop-rate 0.1 --seed 7",
+        ]
+    ),
+)
 def serve(
     ctx: typer.Context,
     host: Annotated[
@@ -108,7 +119,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the ECGrid REST v2 and SOAP v4.1 subsets, with demo data."""
-    say = _Console(ctx)
+    io = context.get(ctx).io
     from ecgrid_cli.sandbox import SandboxOptions, StoreError, create_server
 
     try:
@@ -140,9 +151,12 @@ def serve(
             pid, base_url = start_detached(options)
         except RuntimeError as exc:
             raise UsageError(str(exc)) from None
-        say.line(f"ECGrid sandbox running in the background at {base_url} (pid {pid})")
-        say.line(f"API key: {api_key}")
-        say.line("Stop it with: ecgrid sandbox stop")
+        lines(
+            io,
+            f"ECGrid sandbox running in the background at {base_url} (pid {pid})",
+            f"API key: {api_key}",
+            "Stop it with: ecgrid sandbox stop",
+        )
         return
     try:
         server = create_server(options)
@@ -151,11 +165,14 @@ def serve(
     except (StoreError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     _exit_on_sigterm()
-    say.line(f"ECGrid sandbox listening on {server.listen_url}")
-    say.line(f"API key: {api_key}")
-    say.line(f"SOAP: {server.listen_url}/v4.1/prod/ECGridOS.asmx (WSDL: ?WSDL)")
-    say.line("Press Ctrl+C to stop.")
-    say.flush()
+    lines(
+        io,
+        f"ECGrid sandbox listening on {server.listen_url}",
+        f"API key: {api_key}",
+        f"SOAP: {server.listen_url}/v4.1/prod/ECGridOS.asmx (WSDL: ?WSDL)",
+        "Press Ctrl+C to stop.",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -164,7 +181,10 @@ def serve(
         server.shutdown()
 
 
-@app.command("stop")
+@app.command(
+    "stop",
+    epilog=examples_epilog(["ecgrid sandbox stop", "ecgrid sandbox stop --db /tmp/sb.db"]),
+)
 def stop(
     ctx: typer.Context,
     db: Annotated[
@@ -176,39 +196,9 @@ def stop(
     from ecgrid_cli.sandbox import stop_detached
 
     pid = stop_detached(db)
-    _Console(ctx).status(
+    context.get(ctx).io.err(
         f"stopped the sandbox (pid {pid})" if pid else "no background sandbox was running"
     )
-
-
-class _Console:
-    """Lines on stdout, status on stderr, through the run's streams (whatever their API)."""
-
-    def __init__(self, ctx: typer.Context) -> None:
-        app_ctx: Any = context.get(ctx)
-        self._io = getattr(app_ctx, "io", None)
-        self._output = getattr(app_ctx, "output", None)
-
-    def line(self, text: str) -> None:
-        if self._io is not None:
-            self._io.out(text + "\n")
-        elif self._output is not None:
-            self._output.line(text)
-        else:  # pragma: no cover - a context without streams
-            typer.echo(text)
-
-    def status(self, text: str) -> None:
-        if self._io is not None:
-            self._io.err(text)
-        elif self._output is not None:
-            self._output.status(text)
-        else:  # pragma: no cover
-            typer.echo(text, err=True)
-
-    def flush(self) -> None:
-        stream = getattr(self._io, "stdout", None) or getattr(self._output, "stdout", None)
-        if stream is not None:
-            stream.flush()
 
 
 def _exit_on_sigterm() -> None:

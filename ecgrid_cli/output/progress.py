@@ -2,6 +2,7 @@
 
 Shown only when stderr is a terminal and the output is not JSON; otherwise the
 reporters do nothing. Everything they write goes through the redacting stderr.
+Commands say what is going on; whether and how it is shown is decided here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ecgrid_cli.iostreams import IOStreams
+from ecgrid_cli.output.views import OutputOptions
 
 
 class Progress:
@@ -41,9 +43,21 @@ def _console(io: IOStreams) -> Any:
     )
 
 
+def _shown(io: IOStreams, options: OutputOptions, wanted: bool) -> bool:
+    return wanted and io.stderr_tty and not options.wants_json
+
+
+def problem(io: IOStreams, options: OutputOptions, text: str) -> None:
+    """A failed item, as it happens, when piped (a terminal lists them at the end)."""
+    if not options.wants_json and not io.stderr_tty:
+        io.err(text)
+
+
 @contextmanager
-def progress_bar(io: IOStreams, total: int | None, label: str, *, show: bool) -> Iterator[Progress]:
-    if not (show and io.stderr_tty):
+def progress_bar(
+    io: IOStreams, options: OutputOptions, total: int | None, label: str
+) -> Iterator[Progress]:
+    if not _shown(io, options, True):
         yield Progress()
         return
     from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
@@ -56,8 +70,10 @@ def progress_bar(io: IOStreams, total: int | None, label: str, *, show: bool) ->
 
 
 @contextmanager
-def spinner(io: IOStreams, label: str, *, show: bool) -> Iterator[Progress]:
-    if not (show and io.stderr_tty):
+def spinner(
+    io: IOStreams, options: OutputOptions, label: str, *, wanted: bool = True
+) -> Iterator[Progress]:
+    if not _shown(io, options, wanted):
         yield Progress()
         return
     from rich.progress import Progress as RichProgress

@@ -56,6 +56,14 @@ def render(result: Result, io: IOStreams, options: OutputOptions) -> Finish:
     return finish
 
 
+def lines(io: IOStreams, *texts: str, flush: bool = False) -> None:
+    """Plain text for people and pipes alike (a banner, a version, a completion script)."""
+    for text in texts:
+        io.out(text if text.endswith("\n") else text + "\n")
+    if flush:
+        io.stdout.flush()
+
+
 # -- JSON ------------------------------------------------------------------------------------
 
 
