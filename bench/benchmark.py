@@ -32,8 +32,9 @@ What it measures:
    sandbox they are shown as information. Request counts and exactly-once are judged
    on both.
 3. Peak RSS (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` via bench/peak_rss.py) of a
-   100,000-row bulk run against the minimal server at 0 ms latency (--rss-mode run;
-   --quick uses --dry-run, which sends the finds but no creates), and of validating a
+   100,000-row bulk run against the minimal server at 0 ms latency (--rss-mode run,
+   about 3 minutes on 2 busy cores; --quick uses --dry-run, which sends the finds but
+   no creates and so does not exercise the create path's memory), and of validating a
    100,000-row file whose last row is invalid. Target: under 100 MB (10^8 bytes).
 
 Prints a markdown table (comparison | server | ecgrid | baseline | ratio | target |
@@ -660,9 +661,9 @@ def memory(tmp: Path, rows: int, mode: str, report: Report) -> None:
         refused = peak_rss(command, cli_env(tmp / "rss-home-bad", server.url, server.sender),
                            (1, 2))  # fmt: skip
         refused_requests = sum(server.request_counts().values())
+    what = "run" if mode == "run" else "--dry-run (finds only)"
     for title, figures in (
-        (f"peak RSS, {rows:,}-row file, bulk {'run' if mode == 'run' else '--dry-run'} "
-         "at 0 ms", ran),
+        (f"peak RSS, {rows:,}-row file, bulk {what} at 0 ms", ran),
         (f"peak RSS, {rows:,}-row file, last row invalid (validation only)", refused),
     ):  # fmt: skip
         size = figures["maxrss_kib"] * 1024

@@ -463,11 +463,12 @@ def main() -> None:
         partners=args.partners, latency_ms=args.latency_ms, api_key=args.api_key, port=args.port
     )
     print(f"minimal server listening on {server.url}", flush=True)
-    print(
-        f"API key: {args.api_key}; sender ECGrid ID {server.sender}; "
-        f"partners ZZ/BENCH000000 .. ZZ/BENCH{args.partners - 1:06d}",
-        flush=True,
+    partners = (
+        f"partners ZZ/BENCH000000 .. ZZ/BENCH{args.partners - 1:06d}"
+        if args.partners
+        else "no partners"
     )
+    print(f"API key: {args.api_key}; sender ECGrid ID {server.sender}; {partners}", flush=True)
     server.start()
     try:
         while True:
