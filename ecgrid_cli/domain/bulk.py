@@ -74,6 +74,7 @@ class _Repeats:
 
     def __init__(self, checked: Validated) -> None:
         self._first_of = checked.duplicate_of
+        self._heads = set(checked.duplicate_of.values())  # rows that others repeat
         self._waiting: dict[int, list[RowOutcome]] = {}
         self._done: dict[int, int] = {}  # a first row -> the row that did its work
         self._lock = threading.Lock()
@@ -90,7 +91,7 @@ class _Repeats:
 
     def release(self, finished: RowOutcome) -> list[RowOutcome]:
         """The repeats of ``finished`` (if it is a first row), now resolved."""
-        if finished.row in self._first_of:
+        if finished.row not in self._heads:
             return []
         worker = finished.duplicate_of or finished.row
         with self._lock:
@@ -135,8 +136,8 @@ def run_bulk(
             return RowOutcome(raw.number, raw.line, request, error=err)
         finally:
             gate.release()
-        if result.interconnect is not None and result.partner is not None:
-            index.remember(request.from_id, result.partner.ecgrid_id, result.interconnect)
+        # Nothing is remembered per row: the pair claims already stop a second row
+        # from creating what this one made, and memory stays flat however long the file.
         return RowOutcome(raw.number, raw.line, request, result=result)
 
     for outcome in stream_map(source.rows(normal_column), one, gate.cap):
