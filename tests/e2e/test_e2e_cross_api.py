@@ -24,6 +24,10 @@ from ecgrid_cli import statuses
 pytestmark = pytest.mark.e2e
 
 
+# Statuses counted over both APIs (the listings above compare every word).
+COUNTED = {word: IC_STATUS_WORDS[word] for word in ("Active", "Development", "Suspended")}
+
+
 def ok(result):
     assert result.code == 0, result.describe()
     return result.json()
@@ -89,14 +93,14 @@ def test_one_store_reads_the_same_over_both_apis(sandbox, runner_for) -> None:
     counted = in_parallel(
         *[
             partial(run, "partners", "count", own, "--status", word, "--json")
-            for rest_word, soap_word in IC_STATUS_WORDS.items()
+            for rest_word, soap_word in COUNTED.items()
             for run, word in ((rest, rest_word), (soap, soap_word))
         ],
         partial(rest, "partners", "count", own, "--status", "completed", "--json"),
         partial(soap, "partners", "count", own, "--status", "active", "--json"),
     )
     values = [ok(result) for result in counted]
-    for index, (rest_word, soap_word) in enumerate(IC_STATUS_WORDS.items()):
+    for index, (rest_word, soap_word) in enumerate(COUNTED.items()):
         over_rest, over_soap = values[2 * index], values[2 * index + 1]
         assert (over_rest["status"], over_soap["status"]) == (rest_word, soap_word)
         assert over_rest["count"] == over_soap["count"], (rest_word, values)

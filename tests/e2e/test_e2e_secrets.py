@@ -32,10 +32,10 @@ pytestmark = pytest.mark.e2e
 
 
 def _battery(interconnect_id: str) -> list[tuple[str, ...]]:
-    """Read-only and idempotent commands, success and failure paths."""
+    """Read-only and idempotent commands, success and failure paths (the empty and
+    paged variants of these run with --json elsewhere and are scanned there)."""
     return [
         ("ids", "find", "-q", "01", "-i", "PARTNERCO"),
-        ("ids", "find", "-q", "ZZ", "-i", "NOBODYHERE"),
         ("ids", "get", "334455"),
         ("ids", "get", "999"),
         ("ids", "get", "not-a-number"),
@@ -46,7 +46,6 @@ def _battery(interconnect_id: str) -> list[tuple[str, ...]]:
         ("partners", "get", interconnect_id),
         ("partners", "get", "99999999"),
         ("partners", "list", "123456", "--all"),
-        ("partners", "list", "123456", "--page", "1", "--per-page", "5"),
         ("partners", "count", "123456", "--status", "Active"),
         ("partners", "create", "--from", "111111", "--to", "334455"),  # duplicate: exit 5
         ("partners", "delete", "99999999", "--yes"),
@@ -54,11 +53,9 @@ def _battery(interconnect_id: str) -> list[tuple[str, ...]]:
         ("interconnect", "check", "87002"),  # unhealthy: exit 8
         ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111"),
         ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--verify"),
-        ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111", "--dry-run"),
         ("interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", "--from", "111111"),
         ("interconnect", "setup", "-q", "ZZ", "-i", "NOBODYHERE", "--from", "111111"),
         ("auth", "status"),
-        ("config", "list"),
     ]
 
 
@@ -93,21 +90,17 @@ def test_key_never_printed(cli, api, all_runs) -> None:
     assert len(request_lines("".join(r.err for r in results))) > 20, "expected -v lines"
 
     # Rich tables and panels on a real terminal, with -v lines on the same terminal.
-    for args, code in (
-        (("ids", "get", "999"), 4),
-        (("partners", "list", "123456", "--page", "1", "--per-page", "5"), 0),
-    ):
-        shown = cli.terminal("-v", *args)
-        assert shown.code == code, shown.describe()
-        assert request_lines(shown.out), shown.out
-        assert code == 4 or BOX.search(shown.out), shown.out
+    shown = cli.terminal("-v", "partners", "list", "123456", "--page", "1", "--per-page", "5")
+    assert shown.code == 0, shown.describe()
+    assert request_lines(shown.out), shown.out
+    assert BOX.search(shown.out), shown.out
 
     # A wrong key is not echoed either.
     wrong = cli("-v", "auth", "status", "--json", env_extra={"ECGRID_API_KEY": WRONG_KEY})
     assert wrong.code == 3, wrong.describe()
 
     # The harness checked each run as it finished; check the whole record once more.
-    assert len(all_runs) >= 25
+    assert len(all_runs) >= 20
     for label, result in all_runs:
         assert not leaked(result.out + result.err, SECRETS), " ".join(label)
 
@@ -168,13 +161,11 @@ def test_login_secrets_never_printed(cli, api, home) -> None:
         lambda *args: cli(*args, env_extra=no_key),
         ("-v", "auth", "status"),
         ("-v", "auth", "status", "--json"),
-        ("-v", "ids", "get", "334455", "--json"),
         ("-v", "partners", "list", "123456", "--all"),
-        ("-v", "interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", "111111"),
         ("-v", "interconnect", "setup", "-q", "ZZ", "-i", "TWINCO", "--from", "111111", "--json"),
         ("-v", "partners", "note", "add", "87001", "checked by e2e"),
     )
-    assert [r.code for r in runs] == [0, 0, 0, 0, 0, 5, 0], [r.describe() for r in runs]
+    assert [r.code for r in runs] == [0, 0, 0, 5, 0], [r.describe() for r in runs]
     assert runs[1].json()["credentials"]["method"] == ("jwt" if api == "rest" else "soap-session")
     assert runs[1].json()["credentials"]["masked"] is None
     on_terminal = cli.terminal("auth", "status", env_extra=no_key)
