@@ -8,42 +8,20 @@ a custom source below them. Imported only by commands that talk to the API.
 from __future__ import annotations
 
 import os
-import sys
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 
-from ecgrid_cli import config_file
+from ecgrid_cli import config_file, lean_imports
 from ecgrid_cli.errors import UsageError
 from ecgrid_cli.profiles import profile_values, select_profile
 from ecgrid_cli.redaction import MIN_SECRET_LENGTH
 from ecgrid_cli.urls import endpoint_for
 
-
-def _import_pydantic_settings_lean() -> None:
-    """Import pydantic-settings without paying for asyncio up front.
-
-    pydantic-settings imports asyncio at module level for features this tool does not
-    use (async CLI commands); a synchronous run should not load the event loop
-    machinery. A lazy module stands in for asyncio: it loads for real on first use.
-    """
-    if "asyncio" in sys.modules:
-        return
-    import importlib.util
-
-    spec = importlib.util.find_spec("asyncio")
-    if spec is None or spec.loader is None:
-        return
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["asyncio"] = module
-    loader.exec_module(module)
-
-
-_import_pydantic_settings_lean()
+lean_imports.pydantic_settings()
 
 from pydantic_settings import (  # noqa: E402
     BaseSettings,
@@ -125,6 +103,29 @@ class _ProfileSource(PydanticBaseSettingsSource):
         return dict(self._values)
 
 
+# The selected profile's values, for the source below the environment (set by resolve).
+_PROFILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("profile_values", default=None)
+
+
+class _Layered(Settings):
+    """Flags (init values) > environment > profile; built once, not per run."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _ProfileSource(settings_cls, _PROFILE_VALUES.get() or {}),
+        )
+
+
 def resolve(
     *,
     profile: str | None = None,
@@ -149,22 +150,13 @@ def resolve(
         if value is not None
     }
 
-    class _Layered(Settings):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return init_settings, env_settings, _ProfileSource(settings_cls, from_profile)
-
+    token = _PROFILE_VALUES.set(from_profile)
     try:
         settings = _Layered(**flags)
     except ValidationError as exc:
         raise UsageError(_describe(exc, flags, from_profile, name)) from None
+    finally:
+        _PROFILE_VALUES.reset(token)
     sources = {field: _source(field, flags, from_profile) for field in Settings.model_fields}
     return Resolved(settings, name, path, sources, tuple(warnings))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -12,13 +11,21 @@ _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
 def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 (and IPv4-mapped 127.x), or a loopback name: nothing else."""
     host = host.strip("[]").lower()
     if host in _LOOPBACK_NAMES:
         return True
+    import socket
+
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        packed = socket.inet_pton(socket.AF_INET6, host)
+    except (OSError, ValueError):
+        try:
+            return socket.inet_pton(socket.AF_INET, host)[0] == 127
+        except (OSError, ValueError):
+            return False
+    mapped_v4 = packed[:12] == b"\0" * 10 + b"\xff\xff"
+    return packed == b"\0" * 15 + b"\1" or (mapped_v4 and packed[12] == 127)
 
 
 REST_BASE_URL = "https://rest.ecgrid.io"

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 import urllib.request
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ecgrid_cli import __version__
+from ecgrid_cli import __version__, lean_imports
 from ecgrid_cli.errors import (
     EcgridError,
     InvalidResponseError,
@@ -34,29 +33,7 @@ from ecgrid_cli.errors import (
 )
 from ecgrid_cli.urls import is_loopback_host
 
-
-def _import_httpx_lean() -> None:
-    """Import httpx without the parts of it this tool never uses.
-
-    httpcore probes for trio and anyio at import time, and httpx loads its own
-    command-line program (click, pygments and much of rich) when those are installed.
-    This tool is synchronous and has its own CLI; on every run those imports would
-    cost more than the request itself. The placeholders are removed again, so later
-    imports behave normally.
-    """
-    hidden = [name for name in ("trio", "anyio", "httpx._main") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        import httpcore  # noqa: F401
-        import httpx  # noqa: F401
-    finally:
-        for name in hidden:
-            if sys.modules.get(name, False) is None:
-                del sys.modules[name]
-
-
-_import_httpx_lean()
+lean_imports.httpx()
 
 import httpcore  # noqa: E402
 import httpx  # noqa: E402

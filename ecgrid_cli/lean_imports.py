@@ -1,0 +1,58 @@
+"""Importing httpx and pydantic-settings without the parts this tool never uses.
+
+Every API command imports both, so what they load on import is paid on every run:
+
+* httpcore probes for trio and anyio, and httpx loads its own command-line program
+  (click, pygments and much of rich) when those are installed. This tool is
+  synchronous and has its own CLI: those imports are hidden while httpx loads.
+* pydantic-settings imports asyncio at module level, for async CLI commands this tool
+  does not have. A stand-in takes its place in pydantic-settings and loads the real
+  asyncio on first use, if that ever comes.
+
+Everything imported afterwards sees the real modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import sys
+import types
+
+
+def httpx() -> None:
+    hidden = [name for name in ("trio", "anyio", "httpx._main") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import httpcore  # noqa: F401
+        import httpx  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until one of its attributes is used."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.__spec__ = importlib.machinery.ModuleSpec(name, None)
+
+    def __getattr__(self, attribute: str) -> object:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def pydantic_settings() -> None:
+    deferred = [name for name in ("asyncio",) if name not in sys.modules]
+    for name in deferred:
+        sys.modules[name] = _Deferred(name)
+    try:
+        import pydantic_settings  # noqa: F401
+    finally:
+        for name in deferred:
+            if isinstance(sys.modules.get(name), _Deferred):
+                del sys.modules[name]
