@@ -4,8 +4,6 @@
 nothing below it prints errors or calls ``sys.exit``.
 """
 
-from __future__ import annotations
-
 import contextlib
 import importlib
 import signal

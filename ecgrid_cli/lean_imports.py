@@ -8,6 +8,8 @@ Every API command imports both, so what they load on import is paid on every run
 * pydantic-settings imports asyncio at module level, for async CLI commands this tool
   does not have. A stand-in takes its place in pydantic-settings and loads the real
   asyncio on first use, if that ever comes.
+* pydantic looks for plugins (scanning every installed package's metadata) when it
+  builds its first model; this tool uses none, so the scan is switched off.
 
 Everything imported afterwards sees the real modules.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import os
 import sys
 import types
 
@@ -47,6 +50,7 @@ class _Deferred(types.ModuleType):
 
 
 def pydantic_settings() -> None:
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     deferred = [name for name in ("asyncio",) if name not in sys.modules]
     for name in deferred:
         sys.modules[name] = _Deferred(name)

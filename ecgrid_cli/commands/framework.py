@@ -95,9 +95,12 @@ def command(
                 return 0
             return emit(app_ctx, result)
 
-        run.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[*signature.parameters.values(), *own]
-        )
+        parameters = [*signature.parameters.values(), *own]
+        run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        # Evaluated once, here: Typer reads the annotations on every run, and strings
+        # (``from __future__ import annotations``) would be compiled and evaluated again.
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        run.__annotations__["return"] = int
         help_text = inspect.getdoc(func)
         app.command(name, help=help_text, epilog=examples_epilog(examples), hidden=hidden)(run)
         return func
