@@ -17,7 +17,7 @@ from ecgrid_cli import __version__, typer_tuning
 from ecgrid_cli.context import AppContext, GlobalFlags
 from ecgrid_cli.errors import EcgridError
 from ecgrid_cli.exit_codes import ExitCode, for_kind
-from ecgrid_cli.iostreams import ClosedStreamError, IOStreams
+from ecgrid_cli.iostreams import ClosedStreamError, IOStreams, ReaderGone
 from ecgrid_cli.output.errors import show_error
 
 typer_tuning.install()
@@ -184,9 +184,11 @@ def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
         _report(app_ctx, err.code, err.message, err.http_status, err.details)
         return for_kind(err.kind)
     except (typer.Abort, KeyboardInterrupt):
+        # A second Ctrl+C while this one is reported must not end the run by the signal.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _report(app_ctx, "Interrupted", "interrupted", None)
         return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
+    except (BrokenPipeError, ReaderGone):
         # The reader went away (`ecgrid ... | head -1`): it has what it wanted.
         _silence_stdout()
         return int(ExitCode.OK)
@@ -275,7 +277,11 @@ def _silence_stdout() -> None:
 def main() -> None:
     # Started from a background job, SIGINT may be inherited as ignored: Ctrl+C must work.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    code = run()
+    try:
+        code = run()
+    except KeyboardInterrupt:  # a second Ctrl+C while the first was being handled
+        code = int(ExitCode.INTERRUPTED)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         if sys.stdout is not None:
             sys.stdout.flush()

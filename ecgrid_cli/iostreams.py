@@ -47,6 +47,14 @@ class _Closed(io.TextIOBase):
         raise ClosedStreamError(self.name)
 
 
+class ReaderGone(Exception):
+    """The reader of stdout went away (``ecgrid ... | head -1``): it has what it wanted.
+
+    Not an OSError on purpose: Click turns a broken pipe into exit 1 before the
+    application sees it, and a closed pipe is a normal end of a run, not a failure.
+    """
+
+
 class ClosedStreamError(OSError):
     def __init__(self, name: str) -> None:
         super().__init__(f"standard {name} is closed")
@@ -149,7 +157,10 @@ class IOStreams:
 
     def out(self, text: str) -> None:
         """Raw stdout (the output layer redacts before it calls this)."""
-        self.stdout.write(text)
+        try:
+            self.stdout.write(text)
+        except BrokenPipeError:
+            raise ReaderGone from None
 
     def err(self, line: str, *, redacted: bool = False) -> None:
         """One line on stderr, redacted (unless the caller already redacted it: JSON)."""

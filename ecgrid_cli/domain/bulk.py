@@ -11,6 +11,7 @@ first. One failing row does not stop the others; a re-run completes what is miss
 from __future__ import annotations
 
 import hashlib
+import heapq
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -102,6 +103,38 @@ class _Repeats:
         return held
 
 
+class _InOrder:
+    """Lets each row claim its pair only after every earlier row has claimed (or failed).
+
+    Rows resolve their partner concurrently and in any order; claims are then made in
+    file order, so when two rows name one pair (say by QID and by ECGrid ID) the earlier
+    row always does the work and the later one is its duplicate: the same file always
+    gives the same report. Only the short claim step waits, not the requests.
+    """
+
+    def __init__(self) -> None:
+        self._pending: set[int] = set()
+        self._lowest: list[int] = []  # a heap of the pending rows
+        self._changed = threading.Condition()
+
+    def read(self, number: int) -> None:
+        with self._changed:
+            self._pending.add(number)
+            heapq.heappush(self._lowest, number)
+
+    def done(self, number: int) -> None:
+        with self._changed:
+            if number in self._pending:
+                self._pending.discard(number)
+                while self._lowest and self._lowest[0] not in self._pending:
+                    heapq.heappop(self._lowest)
+                self._changed.notify_all()
+
+    def wait_for_earlier(self, number: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._lowest or self._lowest[0] >= number)
+
+
 def run_bulk(
     backend: Backend,
     source: RowsFile,
@@ -115,14 +148,33 @@ def run_bulk(
     index = ExistingIndex(backend, checked.rows_per_sender)
     claims = _Claims()
     repeats = _Repeats(checked)
+    order = _InOrder()
+
+    def rows() -> Iterator[RawRow]:
+        for raw in source.rows(normal_column):
+            order.read(raw.number)
+            yield raw
 
     def one(raw: RawRow) -> RowOutcome | None:
+        try:
+            return _run_row(raw)
+        finally:
+            order.done(raw.number)
+
+    def _run_row(raw: RawRow) -> RowOutcome | None:
         request = request_for(raw, defaults)
         if raw.number in checked.duplicate_of:
             return repeats.hold(RowOutcome(raw.number, raw.line, request))
 
         def lookup(a: int, b: int):
-            owner = claims.claim(a, b, raw.number)
+            # Wait (without holding a place in the window) until earlier rows claimed.
+            gate.release()
+            try:
+                order.wait_for_earlier(raw.number)
+                owner = claims.claim(a, b, raw.number)
+                order.done(raw.number)
+            finally:
+                gate.acquire()
             if owner != raw.number:
                 raise DuplicatePair(owner)
             return index.lookup(a, b)
@@ -140,7 +192,7 @@ def run_bulk(
         # from creating what this one made, and memory stays flat however long the file.
         return RowOutcome(raw.number, raw.line, request, result=result)
 
-    for outcome in stream_map(source.rows(normal_column), one, gate.cap):
+    for outcome in stream_map(rows(), one, gate.cap):
         if outcome is None:
             continue  # a repeat, reported once its first row is done
         for finished in (outcome, *repeats.release(outcome)):

@@ -110,9 +110,24 @@ class Tally:
         parts.append(f"{self.failed} failed")
         return f"{self.total} rows: " + ", ".join(parts)
 
-    def verdict(self) -> BulkIncomplete | None:
-        if not self.failed:
+    def _delivery_verdict(self) -> EcgridError | None:
+        missing = _not_delivered(self.deliveries)
+        if not missing:
             return None
+        counts = ", ".join(
+            f"{n} {verdict}"
+            for verdict, n in sorted(self.deliveries.items())
+            if verdict != "delivered"
+        )
+        return DeliveryNotProven(
+            f"{missing} of {sum(self.deliveries.values())} test parcels were not delivered "
+            f"({counts}); the interconnects are set up",
+            details={"deliveries": dict(self.deliveries)},
+        )
+
+    def verdict(self) -> EcgridError | None:
+        if not self.failed:
+            return self._delivery_verdict()
         advice: list[str] = []
         if self.retryable_count:
             advice.append(
@@ -137,6 +152,17 @@ class Tally:
             kind,
             {"failed": self.failed, "retryable": self.retryable_count},
         )
+
+
+class DeliveryNotProven(EcgridError):
+    """Every row was set up, but some test parcels were not delivered (exit 8)."""
+
+    kind = "not_as_wanted"
+    default_code = "DeliveryNotProven"
+
+
+def _not_delivered(deliveries: dict[str, int]) -> int:
+    return sum(n for verdict, n in deliveries.items() if verdict != "delivered")
 
 
 def outcome_word(outcome: RowOutcome) -> str:

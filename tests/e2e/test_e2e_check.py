@@ -206,12 +206,6 @@ def _delivery_proof_for_people(quick_parcels) -> None:
     assert ["delivery", "FAIL"] in [row[:2] for row in bounce.tsv()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bulk `setup --file --verify` exits 0 when test parcels failed or were "
-    "not delivered (the single setup exits 8): commands/bulk_setup.py finish() and "
-    "domain/bulk_tally.py verdict() ignore the delivery verdicts",
-)
 def test_bulk_verify_exits_8_when_a_delivery_fails(quick_parcels, tmp_path) -> None:
     rows = tmp_path / "verify.csv"
     rows.write_text("qualifier,id\nZZ,HEALTHYCO\nZZ,BOUNCECO\n", encoding="utf-8")

@@ -231,13 +231,6 @@ def test_ctrl_c_during_bulk_setup_exits_130_without_traceback(slow_server, runne
     assert [d["error"]["code"] for d in documents] == ["Interrupted"], result.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a second Ctrl+C while ecgrid handles the first (pressed twice quickly, "
-    "or once the machine is busy: the window grows) kills it by SIGINT (status -2) "
-    "instead of exit 130; the handler in app.run/main leaves SIGINT armed while it "
-    "reports, closes and exits (seen at 0.3 s apart under load)",
-)
 def test_ctrl_c_twice_quickly_still_exits_130(slow_server, runner_for) -> None:
     run = runner_for(slow_server.url)
     single = _interrupt(run, "ids", "get", str(PARTNERCO_ID), "--json", times=2, gap=0.005)

@@ -148,12 +148,6 @@ def _closed_pipe_run(runner, *args: str) -> Run:
     return result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when the reader of stdout goes away (`ecgrid ... | head -1`) ecgrid "
-    "exits 1, not 0: Typer/Click's main turns EPIPE into sys.exit(1) before "
-    "app.run's `except BrokenPipeError` can see it (ecgrid_cli/app.py run())",
-)
 def test_closed_pipe_exits_0_silently(start_sandbox, runner_for) -> None:
     # Latency between pages: `head -1` has gone before the second page is written.
     slow = start_sandbox("--latency-ms", "150")

@@ -354,13 +354,6 @@ def assert_one_ran(by_row: dict[int, dict], a: int, b: int, outcome: str) -> dic
     return ran
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when two rows name one pair in different ways (QID, ECGrid ID), which "
-    "row is reported as the duplicate depends on timing: often the EARLIER row is "
-    "reported as duplicateOf the later one, so the same file gives different reports "
-    "(domain/bulk.py _Claims: first to claim wins, not the first row)",
-)
 def test_bulk_the_later_row_is_the_duplicate(run_ecgrid, tmp_path) -> None:
     partners = range(200001, 200017)
     rows = tmp_path / "rows.json"
