@@ -111,6 +111,8 @@ def ecgrid_command() -> list[str]:
 
 def base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECGRID_")}
+    # The warm-ups must leave bytecode behind: without it every run recompiles.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"  # curl and httpx alike
     return env
 

@@ -19,7 +19,6 @@ import contextlib
 import os
 import stat
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -236,6 +235,8 @@ def write_private(target: Path, data: bytes) -> None:
 
 
 def _parse_plain(raw: bytes, path: Path) -> dict[str, Any]:
+    import tomllib  # only when a config file exists: most CI runs have none
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -14,6 +14,7 @@ import typer
 
 from ecgrid_cli.iostreams import IOStreams
 from ecgrid_cli.output.views import OutputOptions
+from ecgrid_cli.startup import resume_collector
 
 if TYPE_CHECKING:
     from ecgrid_cli.api.backend import Backend
@@ -74,6 +75,7 @@ class AppContext:
                 max_connections=max_connections,
                 throttle=throttle,
             )
+            resume_collector()  # the imports are done: the work may run long
         return self._backend
 
     def note(self, text: str) -> None:

@@ -9,7 +9,9 @@ Every API command imports both, so what they load on import is paid on every run
   does not have. A stand-in takes its place in pydantic-settings and loads the real
   asyncio on first use, if that ever comes.
 * pydantic looks for plugins (scanning every installed package's metadata) when it
-  builds its first model; this tool uses none, so the scan is switched off.
+  builds its first model; this tool uses none, so the scan is switched off, and
+  ``importlib.metadata`` (which pydantic-settings loads only for that scan) waits behind
+  a stand-in too.
 
 Everything imported afterwards sees the real modules.
 """
@@ -51,7 +53,7 @@ class _Deferred(types.ModuleType):
 
 def pydantic_settings() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    deferred = [name for name in ("asyncio",) if name not in sys.modules]
+    deferred = [name for name in ("asyncio", "importlib.metadata") if name not in sys.modules]
     for name in deferred:
         sys.modules[name] = _Deferred(name)
     try:

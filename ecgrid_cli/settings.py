@@ -30,8 +30,28 @@ from pydantic_settings import (  # noqa: E402
 )
 
 
+class _ProfileSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+# The selected profile's values, for the source below the environment (set by resolve).
+_PROFILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("profile_values", default=None)
+
+
 class Settings(BaseSettings):
-    """Everything a command needs to reach the API."""
+    """Everything a command needs to reach the API.
+
+    Sources, highest first: flags (init values), the environment, the selected profile.
+    One class, built once at import (each pydantic class costs milliseconds to build).
+    """
 
     # An empty ECGRID_* variable means "not set", as `export ECGRID_BASE_URL=` intends.
     model_config = SettingsConfigDict(env_prefix="ECGRID_", extra="ignore", env_ignore_empty=True)
@@ -81,35 +101,6 @@ class Settings(BaseSettings):
         """``(api, base_url)``: the API in use and the URL its requests go to."""
         return endpoint_for(self.api, self.base_url)
 
-
-@dataclass(frozen=True)
-class Resolved:
-    settings: Settings
-    profile: str
-    config_path: Path
-    sources: dict[str, str]  # setting name -> "flag" | "env" | "profile" | "default"
-    warnings: tuple[str, ...]
-
-
-class _ProfileSource(PydanticBaseSettingsSource):
-    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self._values = values
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return self._values.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(self._values)
-
-
-# The selected profile's values, for the source below the environment (set by resolve).
-_PROFILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("profile_values", default=None)
-
-
-class _Layered(Settings):
-    """Flags (init values) > environment > profile; built once, not per run."""
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -124,6 +115,15 @@ class _Layered(Settings):
             env_settings,
             _ProfileSource(settings_cls, _PROFILE_VALUES.get() or {}),
         )
+
+
+@dataclass(frozen=True)
+class Resolved:
+    settings: Settings
+    profile: str
+    config_path: Path
+    sources: dict[str, str]  # setting name -> "flag" | "env" | "profile" | "default"
+    warnings: tuple[str, ...]
 
 
 def resolve(
@@ -152,7 +152,7 @@ def resolve(
 
     token = _PROFILE_VALUES.set(from_profile)
     try:
-        settings = _Layered(**flags)
+        settings = Settings(**flags)
     except ValidationError as exc:
         raise UsageError(_describe(exc, flags, from_profile, name)) from None
     finally:

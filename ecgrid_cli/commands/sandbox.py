@@ -11,6 +11,7 @@ from ecgrid_cli.commands.framework import examples_epilog, group
 from ecgrid_cli.errors import UsageError
 from ecgrid_cli.output.render import lines
 from ecgrid_cli.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT
+from ecgrid_cli.startup import resume_collector
 
 app = group("Run a local ECGrid-compatible sandbox server.")
 
@@ -164,6 +165,7 @@ def serve(
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     except (StoreError, ValueError) as exc:
         raise UsageError(str(exc)) from None
+    resume_collector()  # a server runs for long: collect cycles again
     _exit_on_sigterm()
     lines(
         io,

@@ -142,6 +142,9 @@ def test_api_command_loads_http_and_settings_only(tmp_path, args):
     assert not modules & (RICH | NEVER_ON_A_CLIENT_PATH)
     assert not modules & {"jq", "tomlkit", "defusedxml", "ecgrid_cli.api.soap.backend"}
     assert not {m for m in modules if m.startswith("ecgrid_cli.domain.bulk")}
+    # pydantic's plugin scan is off, so the package-metadata reader is never loaded; no
+    # config file exists, so no TOML parser either.
+    assert not modules & {"importlib.metadata", "tomllib"}
 
 
 def test_soap_command_loads_the_soap_backend_not_the_rest_one(tmp_path):
