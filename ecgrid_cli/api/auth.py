@@ -91,7 +91,7 @@ class LoginToken:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.method = method  # "jwt" | "soap-session"
-        self.origin = origin
+        self.origin = origin  # "the login of profile 'prod'": the subject of messages
         self._token = token
         self._refresh_token = refresh_token
         self.expires_at = expires_at
@@ -136,7 +136,7 @@ class LoginToken:
     def expired(self) -> AuthError:
         when = f" at {self.expires_at}" if self.expires_at else ""
         return AuthError(
-            f"the login for {self.origin} expired{when}: run 'ecgrid auth login' again",
+            f"{self.origin} expired{when}: run 'ecgrid auth login' again",
             code="SessionExpired",
         )
 

@@ -125,8 +125,7 @@ def test_an_expired_token_without_refresh_is_an_auth_error():
         token.headers()
     assert info.value.code == "SessionExpired"
     assert info.value.message == (
-        f"the login for the login of profile 'p' expired at {expiring(1)}: "
-        "run 'ecgrid auth login' again"
+        f"the login of profile 'p' expired at {expiring(1)}: run 'ecgrid auth login' again"
     )
 
 
