@@ -18,13 +18,13 @@ from xml.etree import ElementTree
 import pytest
 
 from ecgrid_cli.api.soap import wire
+from ecgrid_cli.api.soap.dataset import counts_by_status
 from ecgrid_cli.api.soap.wire import (
     CONTENT_TYPE,
     LEGACY_NAMESPACE,
     NAMESPACE,
     SOAP_ENV,
     build_request,
-    counts_by_status,
     parse_response,
     soap_action,
     soap_bool,

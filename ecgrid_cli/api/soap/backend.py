@@ -16,6 +16,7 @@ from typing import Any
 from ecgrid_cli.api.backend import Capabilities, NewId, Reconcile
 from ecgrid_cli.api.models import EcgridId, Interconnect, InterconnectNote, LoginGrant, Parcel, User
 from ecgrid_cli.api.soap import wire
+from ecgrid_cli.api.soap.dataset import counts_by_status
 from ecgrid_cli.api.soap.transport import SoapTransport
 from ecgrid_cli.errors import InvalidResponseError, UsageError
 from ecgrid_cli.statuses import SOAP, SOAP_INTERCONNECT_STATUSES
@@ -230,7 +231,7 @@ class SoapBackend:
                 ],
                 shape="dataset",
             )
-        counts = wire.counts_by_status(rows)
+        counts = counts_by_status(rows)
         if status is None:
             return sum(counts.values())
         return sum(n for word, n in counts.items() if word.lower() == status.lower())

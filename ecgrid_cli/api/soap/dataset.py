@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element
 
-from ecgrid_cli.api.soap.wire import _clean, is_nil, local_name, namespace_of, soap_datetime
+from ecgrid_cli.api.soap.wire import soap_datetime
+from ecgrid_cli.api.soap.xmltext import clean, is_nil, local_name, namespace_of
 from ecgrid_cli.errors import InvalidResponseError
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -60,7 +61,7 @@ def _decode_name(name: str) -> str:
 
 
 def _short(text: str) -> str:
-    return repr(_clean(text, (), 40))
+    return repr(clean(text, (), 40))
 
 
 def _to_bool(text: str) -> bool:

@@ -11,8 +11,9 @@ and hands the bytes to :func:`parse_response`, which
 * finds ``<Op>Response/<Op>Result`` in the live or the legacy namespace, any prefix, and
   converts it to the requested *shape*: ``"scalar"``, ``"object"``, ``"list"``, ``"dataset"``.
 
-Every piece of server text that reaches an error message is cleaned by :func:`_clean`:
-one line, no control characters, secrets replaced by ``[REDACTED]``, at most ~300 chars.
+Every piece of server text that reaches an error message is cleaned first (see
+:mod:`~ecgrid_cli.api.soap.xmltext`); Faults become typed errors in
+:mod:`~ecgrid_cli.api.soap.faults`.
 """
 
 from __future__ import annotations
@@ -26,13 +27,11 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from ecgrid_cli.api.soap.faults import fault_error
+from ecgrid_cli.api.soap.xmltext import clean, is_nil, local_name
 from ecgrid_cli.errors import (
-    ApiError,
-    AuthError,
-    ConflictError,
     EcgridError,
     InvalidResponseError,
-    NotFoundError,
     TransientError,
     UsageError,
 )
@@ -41,21 +40,15 @@ NAMESPACE = "https://os.ecgrid.io/"
 # The vendor's doc pages use this one; no live version does. Accepted, never sent.
 LEGACY_NAMESPACE = "http://www.ecgridos.net/"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
 CONTENT_TYPE = "text/xml; charset=utf-8"
 
 SHAPES = ("scalar", "object", "list", "dataset")
 MAX_DEPTH = 100
 MAX_ELEMENTS = 200_000
-MAX_TEXT = 300
-REDACTED = "[REDACTED]"
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 # Characters XML 1.0 cannot carry at all (also lone surrogates).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# C0/C1 controls and the invisible format characters that can disguise terminal text.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-_STACK_TRACE = re.compile(r"\r?\n\s+at [\w.`<>\[\],]+\(")
 _HTML = re.compile(rb"<!doctype\s+html|<html[\s>]")
 
 
@@ -129,7 +122,7 @@ def soap_datetime(text: str | None) -> str | None:
     try:
         return datetime.fromisoformat(text.strip()).isoformat()
     except ValueError:
-        raise InvalidResponseError(f"Not a date-time: {_clean(text, (), 40)!r}") from None
+        raise InvalidResponseError(f"Not a date-time: {clean(text, (), 40)!r}") from None
 
 
 def soap_int(text: str | None) -> int | None:
@@ -139,7 +132,7 @@ def soap_int(text: str | None) -> int | None:
     try:
         return int(text.strip())
     except ValueError:
-        raise InvalidResponseError(f"Not an integer: {_clean(text, (), 40)!r}") from None
+        raise InvalidResponseError(f"Not an integer: {clean(text, (), 40)!r}") from None
 
 
 def soap_bool(text: str | None) -> bool | None:
@@ -151,35 +144,7 @@ def soap_bool(text: str | None) -> bool | None:
         return True
     if value in ("false", "0"):
         return False
-    raise InvalidResponseError(f"Not a boolean: {_clean(text, (), 40)!r}")
-
-
-def _clean(text: str, secrets: Sequence[str] = (), limit: int = MAX_TEXT) -> str:
-    """Server text made safe to show: one line, no controls, no secrets, bounded."""
-    text = _STACK_TRACE.split(text, 1)[0]  # a .NET stack trace says nothing to a user
-    text = _CONTROL.sub("", re.sub(r"\s", " ", text))
-    text = " ".join(_redact(text, secrets).split())
-    text = _redact(text, secrets)  # again, in case whitespace hid one
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-def local_name(tag: object) -> str:
-    """``{namespace}Name`` → ``Name``."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def namespace_of(tag: str) -> str:
-    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
-
-
-def is_nil(element: Element) -> bool:
-    return element.get(f"{{{XSI}}}nil", "").strip() in ("true", "1")
+    raise InvalidResponseError(f"Not a boolean: {clean(text, (), 40)!r}")
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -244,11 +209,11 @@ class _Answer:
         self.secrets = tuple(secrets)
         where = f"HTTP {http_status}"
         if content_type:
-            where += f", {_clean(content_type, self.secrets, 60)}"
+            where += f", {clean(content_type, self.secrets, 60)}"
         self.where = where
 
     def clean(self, text: str | None) -> str:
-        return _clean(text or "", self.secrets)
+        return clean(text or "", self.secrets)
 
     def refused(self, why: str) -> InvalidResponseError:
         return InvalidResponseError(
@@ -338,7 +303,7 @@ def parse_response(
         raise answer.not_soap("the SOAP envelope has no Body")
     fault = _child(body, f"{{{SOAP_ENV}}}Fault")
     if fault is not None:
-        raise _fault_error(fault, answer)
+        raise fault_error(fault, answer)
     name = f"{operation}Response"
     response = _child(body, f"{{{NAMESPACE}}}{name}", f"{{{LEGACY_NAMESPACE}}}{name}")
     if response is None:
@@ -404,116 +369,3 @@ def _value(element: Element) -> object:
         else:
             fields[key] = value
     return fields
-
-
-# --- faults ----------------------------------------------------------------------------
-
-# ErrorCode (RetCode enum and the doc pages' words) → (canonical spelling, error class).
-_CODE_CLASSES: dict[str, tuple[str, type[EcgridError]]] = {
-    code.lower(): (code, cls)
-    for cls, codes in (
-        (AuthError, ("SessionTimeout", "AccessDenied", "Authentication", "Authorization")),
-        (NotFoundError, ("NotFound", "ObjectNotFound")),
-        (ConflictError, ("Duplicate", "IDExistsOnNetwork")),
-        (
-            ApiError,
-            ("InvalidID", "InvalidDataType", "InvalidDataLength", "DataError", "InvalidParameter"),
-        ),
-        (TransientError, ("InternalError", "SQLError", "SystemError", "Unknown")),
-    )
-    for code in codes
-}
-_FAULT_FIELDS = (
-    "ErrorCode",
-    "ECGridOSSOAPErrorCode",
-    "ErrorString",
-    "ErrorItem",
-    "ErrorMessage",
-    "faultcode",
-    "faultstring",
-)
-
-
-def _fault_fields(fault: Element) -> dict[str, str]:
-    """The first non-empty text of each known field anywhere under the Fault, by local name.
-
-    Covers ``detail/ErrorCode``, ``detail/ErrorInfo/ErrorCode`` and a lone
-    ``detail/ECGridOSSOAPErrorCode``, in any namespace.
-    """
-    found: dict[str, str] = {}
-    for element in fault.iter():
-        name = local_name(element.tag)
-        text = (element.text or "").strip()
-        if name in _FAULT_FIELDS and text and name not in found and not len(element):
-            found[name] = text
-    return found
-
-
-def _normalise(text: str) -> str:
-    """Letters and digits only, case-folded: ``Session Timeout.`` → ``sessiontimeout``."""
-    return re.sub(r"[\W_]", "", text.casefold())
-
-
-def _combine(texts: Sequence[str]) -> str:
-    """Join distinct texts with ": ", dropping any text another one already contains."""
-    parts: list[str] = []
-    for text in texts:
-        key = _normalise(text)
-        if not key or any(key in _normalise(part) for part in parts):
-            continue
-        parts = [part for part in parts if _normalise(part) not in key]
-        parts.append(text)
-    return ": ".join(
-        part.rstrip(" .:") if i < len(parts) - 1 else part for i, part in enumerate(parts)
-    )
-
-
-def _fault_error(fault: Element, answer: _Answer) -> EcgridError:
-    """The typed error for a SOAP 1.1 Fault."""
-    fields = {key: answer.clean(value) for key, value in _fault_fields(fault).items()}
-    raw_code = fields.get("ErrorCode") or fields.get("ECGridOSSOAPErrorCode") or ""
-    faultcode = fields.get("faultcode", "")
-    side = _normalise(faultcode.rsplit(":", 1)[-1].split(".", 1)[0])
-    details: dict[str, object] = {}
-    if faultcode:
-        details["faultcode"] = faultcode
-    if fields.get("ErrorItem"):
-        details["errorItem"] = fields["ErrorItem"]
-
-    known = _CODE_CLASSES.get(_normalise(raw_code))
-    if known is None and raw_code.isdigit():
-        # The doc pages disagree on the numbering; the ErrorString names the code.
-        known = _CODE_CLASSES.get(_normalise(fields.get("ErrorString", "")))
-        if known is not None:
-            details["errorNumber"] = raw_code
-    if known is not None:
-        code, cls = known
-    else:
-        code = raw_code[:64] or "SoapFault"
-        if side in ("server", "receiver") or (not side and answer.http_status >= 500):
-            cls = TransientError
-        else:
-            cls = ApiError
-
-    text = _combine([fields.get(key, "") for key in ("faultstring", "ErrorString", "ErrorMessage")])
-    item = fields.get("ErrorItem", "")
-    if item and _normalise(item) not in _normalise(text):
-        text = f"{text} (item: {item})" if text else f"item: {item}"
-    text = _clean(text or "the server reported a fault without a message", (), MAX_TEXT)
-    if code == "SessionTimeout":
-        message = "The SOAP session expired; run `ecgrid auth login` again."
-    else:
-        message = f"SOAP {answer.operation}: {text}"
-    status = answer.http_status
-    if cls is TransientError:
-        return TransientError(
-            message, code=code, http_status=status, details=details or None, maybe_applied=True
-        )
-    return cls(message, code=code, http_status=status, details=details or None)
-
-
-def counts_by_status(rows: Sequence[dict[str, object]]) -> dict[str, int]:
-    """Counts per status from DataSet rows, long form or wide form (see ``dataset``)."""
-    from ecgrid_cli.api.soap.dataset import counts_by_status as counts
-
-    return counts(rows)
