@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-CLI_TESTS = Path(__file__).resolve().parents[1] / "cli"
+from startup_support import CLI_TESTS, probe_env
 
 # Runs the console script's entry point and reports the collector's state at exit.
 PROBE = """
@@ -38,15 +38,7 @@ with contextlib.redirect_stdout(io.StringIO()):
 def collector_at_exit(tmp_path: Path, *args: str) -> tuple[int, dict]:
     """Exit code of ``ecgrid ARGS`` (fake backend) and the collector's state at its exit."""
     report = tmp_path / "collector.json"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "ECGRID_CONFIG": str(tmp_path / "config.toml"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "ECGRID_API_KEY": "collector-test-key",
-        "ECGRID_BASE_URL": "http://127.0.0.1:9",
-    }
+    env = probe_env(tmp_path)
     probe = PROBE % {"cli_tests": str(CLI_TESTS)}
     done = subprocess.run(
         [sys.executable, "-c", probe, "fake", str(report), *args],

@@ -15,11 +15,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-CLI_TESTS = Path(__file__).resolve().parents[1] / "cli"
+from startup_support import CLI_TESTS, probe_env
 
 PROBE = """
 import contextlib, io, json, sys
@@ -54,17 +52,7 @@ NEVER_ON_A_CLIENT_PATH = {
 
 
 def imported_by(args: list[str], tmp_path, *, tty: bool = False, fake: bool = False):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "ECGRID_CONFIG": str(tmp_path / "config.toml"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "ECGRID_API_KEY": "lazy-import-test-key",
-        # Nothing listens on the discard port: a real request fails fast (exit 7).
-        "ECGRID_BASE_URL": "http://127.0.0.1:9",
-        "ECGRID_RETRIES": "0",
-    }
+    env = probe_env(tmp_path)
     probe = PROBE % {"cli_tests": str(CLI_TESTS)}
     mode = ("tty" if tty else "pipe", "fake" if fake else "real")
     done = subprocess.run(
