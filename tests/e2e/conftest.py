@@ -47,6 +47,7 @@ from e2e_support import (
     Sandbox,
     api_args,
     assert_no_secret,
+    database_rows,
     leaked,
     run_in_terminal,
     stored_secrets,
@@ -129,6 +130,53 @@ def _read_lines(stream, lines: queue.Queue[str | None]) -> None:
         lines.put(None)
 
 
+def launch_sandbox(
+    flags: Sequence[str], db: Path, *, home: Path, cwd: Path, stderr_path: Path
+) -> Sandbox:
+    """``python -m ecgrid_cli sandbox serve`` on a free loopback port, its URL read from
+    the first stdout line (bounded wait); the caller stops it."""
+    command = [
+        sys.executable,
+        "-m",
+        "ecgrid_cli",
+        "sandbox",
+        "serve",
+        "--port",
+        "0",
+        "--api-key",
+        API_KEY,
+        "--db",
+        str(db),
+        *flags,
+    ]
+    with open(stderr_path, "w", encoding="utf-8") as stderr_file:
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            text=True,
+            env=isolated_env(home, None),
+            cwd=cwd,
+            start_new_session=True,  # no signal meant for pytest reaches it
+        )
+    sandbox = Sandbox("", db, tuple(flags), proc, stderr_path)
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
+    first: str | None = None
+    with contextlib.suppress(queue.Empty):
+        first = lines.get(timeout=SANDBOX_START_TIMEOUT_SECONDS)
+    match = LISTENING.match(first or "")
+    if match is None:
+        sandbox.stop()
+        pytest.fail(
+            f"sandbox did not report its URL within {SANDBOX_START_TIMEOUT_SECONDS:g}s: "
+            f"first line {first!r}; stderr: {stderr_path.read_text(encoding='utf-8')!r}"
+        )
+    sandbox.url = match.group(1)
+    return sandbox
+
+
 @pytest.fixture
 def start_sandbox(tmp_path: Path, home: Path) -> Iterator[Callable[..., Sandbox]]:
     """Factory: ``start_sandbox(*extra_flags, db=None) -> Sandbox`` (always stopped)."""
@@ -137,46 +185,8 @@ def start_sandbox(tmp_path: Path, home: Path) -> Iterator[Callable[..., Sandbox]
     def start(*flags: str, db: Path | None = None) -> Sandbox:
         db_path = db if db is not None else tmp_path / "sandbox.db"
         stderr_path = tmp_path / f"sandbox-{len(started)}.stderr"
-        command = [
-            sys.executable,
-            "-m",
-            "ecgrid_cli",
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--api-key",
-            API_KEY,
-            "--db",
-            str(db_path),
-            *flags,
-        ]
-        with open(stderr_path, "w", encoding="utf-8") as stderr_file:
-            proc = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr_file,
-                text=True,
-                env=isolated_env(home, None),
-                cwd=tmp_path,
-                start_new_session=True,  # no signal meant for pytest reaches it
-            )
-        sandbox = Sandbox("", db_path, tuple(flags), proc, stderr_path)
+        sandbox = launch_sandbox(flags, db_path, home=home, cwd=tmp_path, stderr_path=stderr_path)
         started.append(sandbox)
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
-        first: str | None = None
-        with contextlib.suppress(queue.Empty):
-            first = lines.get(timeout=SANDBOX_START_TIMEOUT_SECONDS)
-        match = LISTENING.match(first or "")
-        if match is None:
-            sandbox.stop()
-            pytest.fail(
-                f"sandbox did not report its URL within {SANDBOX_START_TIMEOUT_SECONDS:g}s: "
-                f"first line {first!r}; stderr: {stderr_path.read_text(encoding='utf-8')!r}"
-            )
-        sandbox.url = match.group(1)
         return sandbox
 
     try:
@@ -190,6 +200,34 @@ def start_sandbox(tmp_path: Path, home: Path) -> Iterator[Callable[..., Sandbox]
 def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
     """A fresh fault-free sandbox with the seed data, on tmp_path/sandbox.db."""
     return start_sandbox()
+
+
+@pytest.fixture(scope="session")
+def _read_only_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One fault-free seeded sandbox per pytest worker, for tests that only read."""
+    root = tmp_path_factory.mktemp("read-only-sandbox")
+    home = root / "home"
+    home.mkdir()
+    db = root / "sandbox.db"
+    sandbox = launch_sandbox((), db, home=home, cwd=root, stderr_path=root / "sandbox.stderr")
+    try:
+        sandbox.seed_rows = database_rows(db)
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def read_only_sandbox(_read_only_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The worker's shared sandbox, for tests that only read (logins and failed writes
+    included). After each test its data must still be the seed data, row for row: a
+    test that changed it fails, so no test can depend on another's writes."""
+    sandbox = _read_only_sandbox
+    assert database_rows(sandbox.db) == sandbox.seed_rows, "an earlier test changed it"
+    yield sandbox
+    after = database_rows(sandbox.db)
+    changed = [table for table, rows in after.items() if rows != sandbox.seed_rows[table]]
+    assert not changed, f"this test changed the read-only sandbox's {', '.join(changed)}"
 
 
 @pytest.fixture
@@ -353,3 +391,9 @@ def api(request: pytest.FixtureRequest) -> str:
 def cli(sandbox: Sandbox, runner_for: Callable[..., Ecgrid], api: str) -> Ecgrid:
     """``ecgrid --api API ...`` against the default sandbox, for both APIs."""
     return runner_for(sandbox.url, api)
+
+
+@pytest.fixture
+def reader(read_only_sandbox: Sandbox, runner_for: Callable[..., Ecgrid], api: str) -> Ecgrid:
+    """``ecgrid --api API ...`` against the shared read-only sandbox, for both APIs."""
+    return runner_for(read_only_sandbox.url, api)

@@ -16,6 +16,7 @@ import re
 import select
 import shutil
 import signal
+import sqlite3
 import struct
 import subprocess
 import termios
@@ -188,6 +189,7 @@ class Sandbox:
     flags: tuple[str, ...]
     proc: subprocess.Popen[str]
     stderr_path: Path
+    seed_rows: dict[str, list[tuple[Any, ...]]] | None = None  # the read-only sandbox's
 
     def stop(self) -> None:
         """Terminate, wait, kill: always leaves no process behind."""
@@ -284,6 +286,17 @@ def stored_secrets(home: Path) -> set[str]:
 
 
 # -- server state -----------------------------------------------------------------------
+
+DATA_TABLES = ("networks", "mailboxes", "ecgrid_ids", "interconnects", "notes", "parcels")
+
+
+def database_rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the sandbox's data tables (read-only; the server may be running)."""
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in DATA_TABLES
+        }
 
 
 def live_pairs(interconnects: list[dict[str, Any]]) -> dict[frozenset[int], list[int]]:
