@@ -1,12 +1,12 @@
-"""Proof under chaos: 56 setups per API against a sandbox that fails and drops on purpose.
+"""Proof under chaos: 44 setups per API against a sandbox that fails and drops on purpose.
 
-The sandbox answers 20 % of requests with 429/500/503 and commits 20 % of writes
+The sandbox answers 20 % of requests with 429/500/503 and commits 30 % of writes
 without answering (the connection is dropped). Every setup must still exit 0, and
-afterwards each pair must be joined by exactly ONE live interconnect: read back both
-from the database file and through the CLI against a fault-free restart.
+afterwards each pair must be joined by exactly ONE live interconnect, and no other was
+made: read back from the database file once the sandbox has stopped.
 
-32 setups are single ``ecgrid interconnect setup`` processes (4 at a time, two on
-each pair back to back so they race); the other 24 are rows of two bulk files
+24 setups are single ``ecgrid interconnect setup`` processes (4 at a time, two on
+each pair back to back so they race); the other 20 are rows of two bulk files
 (``--file``) running alongside them. The same run happens over REST and over SOAP.
 """
 
@@ -18,18 +18,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from e2e_support import OWN_ID, OWN_SEED_ACTIVE, Run, ic_status, live_pairs, run_parallel
+from e2e_support import OWN_ID, Run, ic_status, live_pairs
 
 pytestmark = pytest.mark.e2e
 
-CHAOS_FLAGS = ("--fault-rate", "0.2", "--drop-rate", "0.2", "--retry-after", "0", "--seed", "7")
+CHAOS_FLAGS = ("--fault-rate", "0.2", "--drop-rate", "0.3", "--retry-after", "0", "--seed", "7")
 RACERS = 2  # single setups per pair, started back to back
-BULK_ROWS = 24
+BULK_ROWS = 20
 WORKERS = 4
 COMMON = ("-v", "--retries", "10", "interconnect", "setup")
 # (qualifier, ISA ID, ECGrid ID): none has an interconnect with 111111 in the seed data.
 PARTNERS: tuple[tuple[str, str, int], ...] = (
-    *(("ZZ", f"TP{n}", n) for n in range(200001, 200013)),
+    *(("ZZ", f"TP{n}", n) for n in range(200001, 200009)),
     ("01", "PARTNERCO", 334455),
     ("12", "5551234567", 445566),
     ("01", "PARTNER001", 123456),
@@ -74,18 +74,18 @@ def _partner_of(args: tuple[str, ...]) -> int:
     return next(n for q, i, n in PARTNERS if (q, i) == qid)
 
 
-def _live_in_db(db) -> dict[frozenset[int], list[int]]:
+def _made_in_db(db) -> list[dict]:
+    """Every interconnect of OWN_ID made after the seed, live or not (from the file)."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         rows = conn.execute(
             "SELECT interconnect_id, ecgrid_id_from, ecgrid_id_to, status FROM interconnects "
             "WHERE ? IN (ecgrid_id_from, ecgrid_id_to) AND interconnect_id >= 88001",
             (OWN_ID,),
         ).fetchall()
-    docs = [
+    return [
         {"interconnectId": i, "ecGridIdFrom": f, "ecGridIdTo": t, "status": s}
         for i, f, t, s in rows
     ]
-    return live_pairs(docs)
 
 
 def test_setups_under_faults_and_drops(start_sandbox, runner_for, tmp_path, api) -> None:
@@ -107,7 +107,7 @@ def test_setups_under_faults_and_drops(start_sandbox, runner_for, tmp_path, api)
     assert stderr.count("retrying ") >= 10, "expected injected faults to cause retries"
     assert "may have been applied" in stderr, "expected dropped writes to be reconciled"
 
-    # (partner, setup document) for every setup: 24 bulk rows, 32 single runs.
+    # (partner, setup document) for every setup: 20 bulk rows, 24 single runs.
     outcomes: list[tuple[int, dict]] = []
     for args, result in zip(jobs, results, strict=True):
         doc = result.json()
@@ -146,16 +146,6 @@ def test_setups_under_faults_and_drops(start_sandbox, runner_for, tmp_path, api)
 
     expected = {frozenset((OWN_ID, p)): sorted(ids) for p, ids in reported.items()}
     chaos.stop()
-    assert _live_in_db(chaos.db) == expected
-
-    calm = start_sandbox(db=chaos.db)  # same database, no faults
-    listed, count = run_parallel(
-        runner_for(calm.url, api),
-        ("partners", "list", str(OWN_ID), "--all", "--json"),
-        ("partners", "count", str(OWN_ID), "--status", "Active", "--json"),
-    )
-    assert listed.code == 0, listed.describe()
-    new = [ic for ic in listed.json() if ic["interconnectId"] >= 88001]
-    assert live_pairs(new) == expected
-    assert len(new) == len(PARTNERS)  # and nothing was created then terminated
-    assert count.json()["count"] == len(PARTNERS) + OWN_SEED_ACTIVE
+    made_here = _made_in_db(chaos.db)
+    assert live_pairs(made_here) == expected
+    assert len(made_here) == len(PARTNERS)  # and nothing was created then terminated
