@@ -48,24 +48,24 @@ def key_env() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_single_setup_never_claims_a_creation_it_cannot_show(api, attack_cli, attack_sandbox):
+def test_a_write_never_claims_a_creation_it_cannot_show(api, attack_cli, attack_sandbox):
+    """``interconnect setup`` (to PartnerCo) and ``partners create`` (to Widget), at once."""
     sandbox = attack_sandbox("--drop-rate", "1.0")
     admin = SandboxAdmin(sandbox.url, ATTACK_API_KEY)
-    run = attack_cli(
-        *api_flags(api),
-        "--base-url",
-        sandbox.url,
-        "interconnect",
-        "setup",
-        "-q",
-        "01",
-        "-i",
-        "PARTNERCO",
-        "--from",
-        str(OWN_ID),
-        "--json",
-        env_extra=key_env(),
-    )
+    base = [*api_flags(api), "--base-url", sandbox.url]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        setup_run, create_run = pool.map(
+            lambda args: attack_cli(*base, *args, "--json", env_extra=key_env()),
+            [
+                ("interconnect", "setup", "-q", "01", "-i", "PARTNERCO", "--from", str(OWN_ID)),
+                ("partners", "create", "--from", str(OWN_ID), "--to", str(WIDGET_ID)),
+            ],
+        )
+    _setup_claims(api, setup_run, admin)
+    _create_claims(api, create_run, admin)
+
+
+def _setup_claims(api: str, run: Run, admin: SandboxAdmin) -> None:
     assert run.code == 0, run.describe()
     document = run.json()
     live = admin.live_between(OWN_ID, PARTNERCO_ID)
@@ -82,23 +82,7 @@ def test_single_setup_never_claims_a_creation_it_cannot_show(api, attack_cli, at
         assert (document["created"], document.get("outcome")) == (True, "created"), document
 
 
-@pytest.mark.parametrize("api", APIS)
-def test_partners_create_never_claims_a_creation_it_cannot_show(api, attack_cli, attack_sandbox):
-    sandbox = attack_sandbox("--drop-rate", "1.0")
-    admin = SandboxAdmin(sandbox.url, ATTACK_API_KEY)
-    run = attack_cli(
-        *api_flags(api),
-        "--base-url",
-        sandbox.url,
-        "partners",
-        "create",
-        "--from",
-        str(OWN_ID),
-        "--to",
-        str(WIDGET_ID),
-        "--json",
-        env_extra=key_env(),
-    )
+def _create_claims(api: str, run: Run, admin: SandboxAdmin) -> None:
     live = admin.live_between(OWN_ID, WIDGET_ID)
     assert len(live) == 1, live
     reference = admin.interconnect(live[0]["interconnectId"]).get("reference")
@@ -151,31 +135,16 @@ def bulk_over(content: str, api: str, attack_cli, sandbox, tmp_path: Path) -> di
 def test_one_partner_on_eight_rows_is_created_once(
     api, content, attack_cli, attack_sandbox, tmp_path
 ):
-    sandbox = attack_sandbox()
-    report = bulk_over(content, api, attack_cli, sandbox, tmp_path)
-    rows = report["rows"]
-    assert len(SandboxAdmin(sandbox.url, ATTACK_API_KEY).live_between(OWN_ID, PARTNERCO_ID)) == 1
-    assert sum(row["created"] for row in rows) == 1, rows
-    assert report["summary"]["created"] == 1
-    outcomes = [row.get("outcome") for row in rows]
-    assert (outcomes.count("created"), outcomes.count("duplicate")) == (1, 7), rows
-    assert report["summary"].get("duplicates") == 7
-
-
-@pytest.mark.parametrize("api", APIS)
-@pytest.mark.parametrize(
-    "content",
-    [SAME_QID, MIXED],
-    ids=["same-qid", "qid-and-ecgrid-id"],
-)
-def test_every_duplicate_row_names_the_row_that_did_the_work(
-    api, content, attack_cli, attack_sandbox, tmp_path
-):
     """One row creates the interconnect; every other row names that row, never another
     duplicate. With one spelling that is the first row; when some rows name the partner
     by QID and others by ECGrid ID, whichever spelling claims the pair first does it."""
-    report = bulk_over(content, api, attack_cli, attack_sandbox(), tmp_path)
+    sandbox = attack_sandbox()
+    report = bulk_over(content, api, attack_cli, sandbox, tmp_path)
+    assert len(SandboxAdmin(sandbox.url, ATTACK_API_KEY).live_between(OWN_ID, PARTNERCO_ID)) == 1
     rows = run_rows(report)
+    assert sum(row["created"] for row in rows.values()) == 1, rows
+    assert report["summary"]["created"] == 1
+    assert report["summary"].get("duplicates") == 7
     creators = [n for n, row in rows.items() if row.get("outcome") == "created"]
     assert len(creators) == 1, rows
     creator = creators[0]

@@ -61,25 +61,36 @@ def start_sandbox() -> Iterator[StartSandbox]:
             server.shutdown()
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
+def _checkout_env(home: Path) -> dict[str, str]:
     """An environment for ``python -m ecgrid_cli`` that imports this checkout."""
     root = str(Path(ecgrid_cli.__file__).resolve().parent.parent)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECGRID_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-    env["HOME"] = str(tmp_path)
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    env["ECGRID_CONFIG"] = str(tmp_path / "config.toml")
+    env["HOME"] = str(home)
+    env["XDG_DATA_HOME"] = str(home / "data")
+    env["ECGRID_CONFIG"] = str(home / "config.toml")
+    return env
+
+
+@pytest.fixture(scope="module")
+def _serve_runs(tmp_path_factory: pytest.TempPathFactory) -> bool:
+    """Whether ``python -m ecgrid_cli sandbox serve`` runs in this checkout (asked once)."""
     probe = subprocess.run(
         [*SERVE, "--help"],
-        env=env,
+        env=_checkout_env(tmp_path_factory.mktemp("serve-probe")),
         capture_output=True,
         timeout=CLI_TIMEOUT,
         check=False,
     )
-    if probe.returncode != 0:
+    return probe.returncode == 0
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, _serve_runs: bool) -> dict[str, str]:
+    """An environment for ``python -m ecgrid_cli`` that imports this checkout."""
+    if not _serve_runs:
         pytest.skip("`python -m ecgrid_cli sandbox serve` cannot run in this checkout")
-    return env
+    return _checkout_env(tmp_path)
 
 
 def count(base_url: str, ecgrid_id: int) -> int:
