@@ -1,12 +1,13 @@
 """Every command example of the README, run verbatim, in order, against a sandbox.
 
 The README promises that its examples run as written against the sandbox. This test
-takes every ```bash block from "## Commands" on, and runs each block as a bash script
-in which every command line is checked for its exit code: 0, or the code its comment
-names ("# exit 8: ..."); lines that say "0 ... 8" accept both. The installed `ecgrid`
-runs against a sandbox started for the test on a free loopback port (ECGRID_BASE_URL
-points the built-in `sandbox` profile there), in a private HOME. Lines that start or
-stop sandboxes, install packages, or need a person at a hidden prompt are skipped.
+takes every ```bash block from "## Commands" on and runs the blocks in order, each in a
+subshell of one bash script, every command line checked for its exit code: 0, or the
+code its comment names ("# exit 8: ..."); lines that say "0 ... 8" accept both. The
+installed `ecgrid` runs against a sandbox started for the test on a free loopback port
+(ECGRID_BASE_URL points the built-in `sandbox` profile there), in a private HOME. Lines
+that start or stop sandboxes, install packages, or need a person at a hidden prompt are
+skipped.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def sandbox(tmp_path: Path):
             "--db",
             str(tmp_path / "sandbox.db"),
             "--parcel-seconds",
-            "1",
+            "0.3",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -173,23 +174,26 @@ def test_every_readme_example_runs_verbatim(api: str, sandbox: str, tmp_path: Pa
     )
     blocks = bash_blocks(text)
     assert len(blocks) >= 10, "the README lost its examples"
-    ran = 0
-    for first, lines in blocks:
-        script = script_for(first, lines, api)
-        if script.count("\n") <= 2:
-            continue
-        done = subprocess.run(
-            ["bash", "-c", script],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        ran += sum(1 for line in lines if runnable(line))
-        assert done.returncode == 0, (
-            f"README block at line {first} failed:\n{done.stderr[-3000:]}\n"
-            f"--- stdout ---\n{done.stdout[-2000:]}"
-        )
-        assert "Traceback" not in done.stderr, done.stderr
+    # One bash for the whole README: each block in a subshell of its own (its variables
+    # and directory changes stay in it), in README order; the first failing line stops it.
+    scripts = [script_for(first, lines, api) for first, lines in blocks]
+    script = "".join(
+        f"(\n{block})\nrc=$?; [ $rc -eq 0 ] || exit $rc\n"
+        for block in scripts
+        if block.count("\n") > 2
+    )
+    ran = sum(1 for _, lines in blocks for line in lines if runnable(line))
+    done = subprocess.run(
+        ["bash", "-c", script + "exit 0\n"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, (
+        f"a README example failed (its line is named above):\n{done.stderr[-3000:]}\n"
+        f"--- stdout ---\n{done.stdout[-2000:]}"
+    )
+    assert "Traceback" not in done.stderr, done.stderr
     assert ran >= 45, f"only {ran} README lines ran"
