@@ -25,20 +25,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+import sandbox_process
 from e2e_support import (
     API_KEY,
     APIS,
-    LISTENING,
     RUN_TIMEOUT_SECONDS,
     SANDBOX_START_TIMEOUT_SECONDS,
     SECRETS,
@@ -119,62 +117,24 @@ def isolated_env(home: Path, base_url: str | None, env_extra: EnvExtra = None) -
     return env
 
 
-def _read_lines(stream, lines: queue.Queue[str | None]) -> None:
-    """Forward the sandbox's stdout line by line (and keep draining it until EOF)."""
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):
-        pass
-    finally:
-        lines.put(None)
-
-
 def launch_sandbox(
     flags: Sequence[str], db: Path, *, home: Path, cwd: Path, stderr_path: Path
 ) -> Sandbox:
     """``python -m ecgrid_cli sandbox serve`` on a free loopback port, its URL read from
     the first stdout line (bounded wait); the caller stops it."""
-    command = [
-        sys.executable,
-        "-m",
-        "ecgrid_cli",
-        "sandbox",
-        "serve",
-        "--port",
-        "0",
-        "--api-key",
-        API_KEY,
-        "--db",
-        str(db),
-        *flags,
-    ]
-    with open(stderr_path, "w", encoding="utf-8") as stderr_file:
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr_file,
-            text=True,
+    try:
+        proc, url = sandbox_process.launch(
+            ("--api-key", API_KEY, *flags),
+            db,
             env=isolated_env(home, None),
             cwd=cwd,
-            start_new_session=True,  # no signal meant for pytest reaches it
+            stderr_path=stderr_path,
+            new_session=True,  # no signal meant for pytest reaches it
+            timeout=SANDBOX_START_TIMEOUT_SECONDS,
         )
-    sandbox = Sandbox("", db, tuple(flags), proc, stderr_path)
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
-    first: str | None = None
-    with contextlib.suppress(queue.Empty):
-        first = lines.get(timeout=SANDBOX_START_TIMEOUT_SECONDS)
-    match = LISTENING.match(first or "")
-    if match is None:
-        sandbox.stop()
-        pytest.fail(
-            f"sandbox did not report its URL within {SANDBOX_START_TIMEOUT_SECONDS:g}s: "
-            f"first line {first!r}; stderr: {stderr_path.read_text(encoding='utf-8')!r}"
-        )
-    sandbox.url = match.group(1)
-    return sandbox
+    except sandbox_process.SandboxDidNotStart as error:
+        pytest.fail(str(error))
+    return Sandbox(url, db, tuple(flags), proc, stderr_path)
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
+import sandbox_process
+
 # A key that cannot appear in any output by accident: every run is scanned for it.
 API_KEY = "e2e-Secret-Key-7f3a9c"
 # Sent in the wrong-key tests; it must not be echoed either.
@@ -45,8 +47,6 @@ SOAP_PATH = "/v4.1/prod/ECGridOS.asmx"
 
 RUN_TIMEOUT_SECONDS = 60.0
 SANDBOX_START_TIMEOUT_SECONDS = 15.0
-SANDBOX_STOP_TIMEOUT_SECONDS = 5.0
-LISTENING = re.compile(r"^ECGrid sandbox listening on (http://127\.0\.0\.1:\d+)\s*$")
 
 # Seed data (ecgrid_cli/sandbox/seed.py).
 OWN_ID = 111111
@@ -193,16 +193,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Terminate, wait, kill: always leaves no process behind."""
-        proc = self.proc
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=SANDBOX_STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=SANDBOX_STOP_TIMEOUT_SECONDS)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        sandbox_process.stop(self.proc)
 
 
 # The server's word for "no such object" over each API (exit 4 either way).

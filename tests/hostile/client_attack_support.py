@@ -37,12 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import sandbox_process
+
 import ecgrid_cli
 
 RUN_TIMEOUT = 60.0
-SANDBOX_START_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
-LISTENING = re.compile(r"^ECGrid sandbox listening on (http://127\.0\.0\.1:\d+)\s*$")
 TRACEBACK = "Traceback (most recent call last)"
 PROXY_VARIABLES = (
     "HTTP_PROXY",
@@ -157,16 +157,6 @@ def checkout_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _forward_lines(stream: Any, lines: queue.Queue[str | None]) -> None:
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):
-        pass
-    finally:
-        lines.put(None)
-
-
 @dataclass
 class SandboxProcess:
     proc: subprocess.Popen[str]
@@ -176,45 +166,17 @@ class SandboxProcess:
     @classmethod
     def start(cls, home: Path, db: Path, api_key: str, *flags: str) -> SandboxProcess:
         stderr_path = db.with_suffix(".stderr")
-        command = [sys.executable, "-m", "ecgrid_cli", "sandbox", "serve", "--port", "0"]
-        command += ["--db", str(db), "--api-key", api_key, *flags]
-        with open(stderr_path, "w", encoding="utf-8") as stderr_file:
-            proc = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr_file,
-                text=True,
-                env=checkout_env(home),
-                cwd=db.parent,
-            )
-        sandbox = cls(proc, stderr_path=stderr_path)
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_forward_lines, args=(proc.stdout, lines), daemon=True).start()
-        first = None
-        with contextlib.suppress(queue.Empty):
-            first = lines.get(timeout=SANDBOX_START_TIMEOUT)
-        match = LISTENING.match(first or "")
-        if match is None:
-            sandbox.stop()
-            raise RuntimeError(
-                f"the sandbox did not start: first line {first!r}, stderr "
-                f"{stderr_path.read_text(encoding='utf-8')[-2000:]!r}"
-            )
-        sandbox.url = match.group(1)
-        return sandbox
+        proc, url = sandbox_process.launch(
+            ("--api-key", api_key, *flags),
+            db,
+            env=checkout_env(home),
+            cwd=db.parent,
+            stderr_path=stderr_path,
+        )
+        return cls(proc, url, stderr_path)
 
     def stop(self) -> None:
-        proc = self.proc
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=STOP_TIMEOUT)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        sandbox_process.stop(self.proc)
 
     @property
     def port(self) -> int:

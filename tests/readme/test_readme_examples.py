@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import sandbox_process
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-LISTENING = re.compile(r"^ECGrid sandbox listening on (http://127\.0\.0\.1:\d+)")
 SKIPPED_PREFIXES = ("pip ", "source ", "cp ", "python ", "ruff ")
 # The README's key for the `--profile prod` examples (any key of 8+ characters).
 EXAMPLE_KEY = "readme-example-key-0001"
@@ -108,41 +108,20 @@ def sandbox(tmp_path: Path):
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECGRID_")}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ecgrid_cli",
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "sandbox.db"),
-            "--parcel-seconds",
-            "0.3",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
     try:
-        first = proc.stdout.readline() if proc.stdout else ""
-        match = LISTENING.match(first)
-        if match is None:
-            pytest.fail(f"the sandbox did not start: {first!r}")
-        yield match.group(1)
+        proc, url = sandbox_process.launch(
+            ("--parcel-seconds", "0.3"),
+            tmp_path / "sandbox.db",
+            env=env,
+            cwd=tmp_path,
+            stderr_path=tmp_path / "sandbox.stderr",
+        )
+    except sandbox_process.SandboxDidNotStart as error:
+        pytest.fail(str(error))
+    try:
+        yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
+        sandbox_process.stop(proc)
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
