@@ -64,12 +64,13 @@ def command_tree() -> Node:
 
 
 def _children(command: Any) -> dict[str, Any]:
-    """Sub-commands by name (the root group loads its sub-commands on demand)."""
-    import click
+    """Sub-commands by name (the root group loads its sub-commands on demand).
 
+    The context comes from the command's own class: Typer may bring click or its own
+    copy of it (newer releases do), and this module names neither."""
     if not hasattr(command, "list_commands"):
         return {}
-    ctx = click.Context(command)
+    ctx = command.context_class(command)
     return {name: command.get_command(ctx, name) for name in command.list_commands(ctx)}
 
 

@@ -39,23 +39,44 @@ def httpx() -> None:
 
 
 class _Deferred(types.ModuleType):
-    """Stands in for a module until one of its attributes is used."""
+    """Stands in for a module until one of its attributes is used.
 
-    def __init__(self, name: str) -> None:
+    ``functions`` are names taken with ``from MODULE import NAME`` during the deferral:
+    each is a forwarder that loads the real module only when it is called.
+    """
+
+    def __init__(self, name: str, functions: tuple[str, ...] = ()) -> None:
         super().__init__(name)
         self.__spec__ = importlib.machinery.ModuleSpec(name, None)
+        for function in functions:
+            setattr(self, function, _forwarder(name, function))
 
     def __getattr__(self, attribute: str) -> object:
+        if attribute.startswith("__"):  # e.g. ``from m import x`` asking for __path__
+            raise AttributeError(attribute)
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
         return getattr(importlib.import_module(self.__name__), attribute)
 
 
+def _forwarder(module: str, function: str):
+    def forward(*args: object, **kwargs: object) -> object:
+        return getattr(importlib.import_module(module), function)(*args, **kwargs)
+
+    forward.__name__ = function
+    return forward
+
+
+# What each deferred module's importers take from it by name while pydantic-settings
+# loads (newer pydantic imports entry_points in its plugin loader at module level).
+_DEFERRED = {"asyncio": (), "importlib.metadata": ("entry_points",)}
+
+
 def pydantic_settings() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    deferred = [name for name in ("asyncio", "importlib.metadata") if name not in sys.modules]
+    deferred = [name for name in _DEFERRED if name not in sys.modules]
     for name in deferred:
-        sys.modules[name] = _Deferred(name)
+        sys.modules[name] = _Deferred(name, _DEFERRED[name])
     try:
         import pydantic_settings  # noqa: F401
     finally:

@@ -93,3 +93,23 @@ def test_script_parses_in_its_shell(shell, flag):
     target = COMPLETIONS / FILE_NAMES[shell]
     done = subprocess.run([shell, flag, str(target)], capture_output=True, text=True, timeout=10)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_scripts_need_no_click_of_their_own(shell, tmp_path):
+    """Newer Typer releases bring their own copy of click and do not install click: the
+    generator must work where ``import click`` fails (as it does in such a venv)."""
+    probe = (
+        "import sys; sys.modules['click'] = None\n"
+        "from ecgrid_cli.completion import script\n"
+        f"sys.stdout.write(script({shell!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (COMPLETIONS / FILE_NAMES[shell]).read_text(encoding="utf-8")
