@@ -113,7 +113,7 @@ def _make_plan(
     backend = app_ctx.backend(max_connections=gate.cap, throttle=gate)
     total = len(desired.partners)
     with progress_bar(app_ctx.io, app_ctx.options, total, "reading the server") as bar:
-        return make_plan(backend, desired, workers=gate.limit, on_progress=bar.advance)
+        return make_plan(backend, desired, gate=gate, on_progress=bar.advance)
 
 
 def _plan_result(the_plan: Any, *, detailed: bool, saved_to: str | None) -> Result:
@@ -138,7 +138,8 @@ def _plan_result(the_plan: Any, *, detailed: bool, saved_to: str | None) -> Resu
     return Result(
         plan_document(the_plan),
         PLAN_TABLE,
-        display=[plan_row(item) for item in the_plan.items],
+        # Built row by row as the table or TSV is written (never for --json).
+        display=(plan_row(item) for item in the_plan.items),
         terminal_filter=lambda row: row["action"] != "unchanged",
         finish=lambda: Finish(notes=notes, error=error, exit_code=code),
     )

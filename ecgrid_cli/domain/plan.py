@@ -33,6 +33,7 @@ from ecgrid_cli.statuses import interconnect_status_for, is_live
 
 if TYPE_CHECKING:
     from ecgrid_cli.api.models import Interconnect
+    from ecgrid_cli.domain.concurrency import AdaptiveGate
 
 CREATE = "create"
 ONBOARD = "onboard"
@@ -84,11 +85,12 @@ def make_plan(
     backend: Backend,
     desired: DesiredState,
     *,
-    workers: int,
+    gate: AdaptiveGate,
     on_progress: Callable[[], None] = lambda: None,
 ) -> Plan:
+    """The gate bounds the requests in flight (and adapts them, as in bulk setup)."""
     api = backend.api
-    live = _live_state(backend, desired.senders, workers)
+    live = _live_state(backend, desired.senders, gate.limit)
     snapshot = sorted(
         {
             (ic.interconnect_id, ic.ecgrid_id_from, ic.ecgrid_id_to, ic.status)
@@ -99,12 +101,17 @@ def make_plan(
 
     def resolve(numbered: tuple[int, DesiredPartner]) -> tuple[int, PlanItem]:
         number, wanted = numbered
-        item = _item(backend, wanted, live[wanted.sender], api)
+        gate.acquire()
+        try:
+            item = _item(backend, wanted, live[wanted.sender], api)
+        finally:
+            gate.release()
         on_progress()
         return number, item
 
-    # Resolved concurrently, listed in the file's order.
-    resolved = sorted(stream_map(enumerate(desired.partners), resolve, workers))
+    # Resolved concurrently (as many threads as the gate may ever allow; the gate
+    # decides how many run), listed in the file's order.
+    resolved = sorted(stream_map(enumerate(desired.partners), resolve, gate.cap))
     items = [item for _, item in resolved]
     claimed: dict[int, set[int]] = {sender: set() for sender in desired.senders}
     for item in items:

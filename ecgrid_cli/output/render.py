@@ -72,14 +72,34 @@ def _dumps(value: Any, indent: int | None = 2) -> str:
 
 
 def _write_json(io: IOStreams, document: Any, jq: str | None) -> None:
-    document = io.redactor.json(document)
     if jq is None:
-        io.out(_dumps(document) + "\n")
+        _write_document(io, document)
         return
+    document = io.redactor.json(document)
     from ecgrid_cli.output.jq_filter import apply_jq
 
     for value in apply_jq(jq, document):
         io.out((value if isinstance(value, str) else _dumps(value)) + "\n")
+
+
+def _write_document(io: IOStreams, document: Any) -> None:
+    """``json.dumps(document, indent=2)``, byte for byte, written a part at a time: the
+    members of an object and the items of its arrays are redacted and encoded one by
+    one, so a large document (a plan of many partners) is never copied whole."""
+    if not isinstance(document, dict) or not document:
+        io.out(_dumps(io.redactor.json(document)) + "\n")
+        return
+    io.out("{")
+    for number, (key, value) in enumerate(document.items()):
+        io.out(("," if number else "") + f"\n  {_dumps(key)}: ")
+        if isinstance(value, list) and value:
+            for position, item in enumerate(value):
+                text = _dumps(io.redactor.json(item)).replace("\n", "\n    ")
+                io.out(("," if position else "[") + "\n    " + text)
+            io.out("\n  ]")
+        else:
+            io.out(_dumps(io.redactor.json(value)).replace("\n", "\n  "))
+    io.out("\n}\n")
 
 
 def _render_stream(result: Result, io: IOStreams, options: OutputOptions) -> None:

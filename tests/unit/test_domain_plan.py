@@ -4,6 +4,7 @@ what moved since a plan was made, and applying it exactly once."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -162,7 +163,46 @@ def server() -> FakeBackend:
 
 
 def plan_for(server, tmp_path, text=TOML):
-    return make_plan(server, load(write(tmp_path, "p.toml", text), default_sender=None), workers=4)
+    return make_plan(
+        server,
+        load(write(tmp_path, "p.toml", text), default_sender=None),
+        gate=AdaptiveGate(4, 4, pinned=True),
+    )
+
+
+class GrowingWindowServer(FakeBackend):
+    """Each find takes a moment and counts as a clean answer for the gate (as the retry
+    layer reports them), and the server remembers how many finds were in flight at once."""
+
+    def __init__(self, gate: AdaptiveGate) -> None:
+        super().__init__()
+        self.gate = gate
+        self.in_flight = self.peak = 0
+
+    def find_ids(self, qualifier, isa_id, *, include_inactive=True):
+        with self._lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        time.sleep(0.02)
+        with self._lock:
+            self.in_flight -= 1
+        self.gate.clean()
+        return super().find_ids(qualifier, isa_id, include_inactive=include_inactive)
+
+
+def test_plan_resolves_as_many_partners_at_once_as_the_window_has_grown_to(tmp_path):
+    """The adaptive window grows past its start while answers are clean: planning must
+    use it (it ran on as many threads as the window had at the start, so never grew)."""
+    gate = AdaptiveGate(2, 6)
+    fake = GrowingWindowServer(gate)
+    rows = ["qualifier,id", *(f"ZZ,P{n:04d}" for n in range(60))]
+    for n in range(60):
+        fake.add_id(500_000 + n, "ZZ", f"P{n:04d}")
+    path = write(tmp_path, "p.csv", "\n".join(rows) + "\n")
+    plan = make_plan(fake, load(path, default_sender=ME), gate=gate)
+    assert [item.action for item in plan.items] == [CREATE] * 60
+    assert gate.peak == 6
+    assert fake.peak > 2, f"never more than {fake.peak} finds at once"
 
 
 def test_plan_of_an_empty_server(server, tmp_path):

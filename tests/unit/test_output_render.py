@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from ecgrid_cli.errors import EcgridError, UsageError
@@ -60,6 +62,36 @@ def test_json_is_one_indented_document():
     render(Result(data={"b": [1, 2], "a": "é"}), io, JSON)
     assert out(io) == '{\n  "b": [\n    1,\n    2\n  ],\n  "a": "é"\n}\n'
     assert err(io) == ""
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.just(SECRET),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=20,
+)
+
+
+@given(document=st.dictionaries(st.text(max_size=4), JSON_VALUES) | st.lists(JSON_VALUES))
+@settings(max_examples=150, deadline=None)
+def test_a_document_is_written_in_parts_exactly_as_one_dump(document):
+    """Large documents are written member by member and item by item (never copied whole),
+    and the bytes are those of one redacted ``json.dumps(..., indent=2)``."""
+    io = streams()
+    render(Result(data=document), io, JSON)
+    expected = json.dumps(io.redactor.json(document), indent=2, ensure_ascii=False) + "\n"
+    assert out(io) == expected
+    assert SECRET not in out(io)
+
+
+def test_no_write_of_a_document_holds_two_items_of_its_lists():
+    io = streams()
+    writes: list[str] = []
+    write = io.out
+    io.out = lambda text, **kwargs: (writes.append(text), write(text, **kwargs))[1]
+    items = [{"n": n, "text": f"item-{n}"} for n in range(3)]
+    render(Result(data={"format": "x", "items": items, "summary": {"n": 3}}), io, JSON)
+    assert json.loads(out(io))["items"] == items
+    assert all(sum(f"item-{n}" in text for n in range(3)) <= 1 for text in writes), writes
 
 
 def test_json_redacts_string_values_only():
