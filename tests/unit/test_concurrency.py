@@ -207,14 +207,18 @@ def test_reading_stays_a_few_items_ahead():
         return item
 
     results = stream_map(items(), work, 2)
-    thread = threading.Thread(target=lambda: time.sleep(0.3) or hold.set(), daemon=True)
-    thread.start()
-    first = next(results)
-    # While both workers waited, at most the queue (2 x workers) + in-hand items were read.
-    assert len(read) < 20
-    assert first in range(1000)
+    first: list[int] = []
+    consumer = threading.Thread(target=lambda: first.append(next(results)), daemon=True)
+    consumer.start()
+    time.sleep(0.3)
+    # Both workers wait: at most the queue (2 x workers), the items in hand and the one
+    # being put were read. Counted before they are released (afterwards reading goes on).
+    read_while_waiting = len(read)
+    hold.set()
+    consumer.join(timeout=5)
+    assert read_while_waiting < 20
+    assert first and first[0] in range(1000)
     results.close()
-    thread.join(timeout=5)
 
 
 def test_a_worker_exception_is_raised_to_the_consumer():
