@@ -112,10 +112,6 @@ def configure_output(app_ctx: context.AppContext, flags: dict[str, Any]) -> None
     """Merge the command's output flags with the global ones; check ``--jq`` early."""
     global_flags = app_ctx.flags
     jq = flags.get("jq_filter") or global_flags.jq
-    if jq is not None:
-        from ecgrid_cli.output.jq_filter import compile_jq
-
-        compile_jq(jq)
     app_ctx.options = OutputOptions(
         json=bool(flags.get("json_output")) or global_flags.json or jq is not None,
         jq=jq,
@@ -123,6 +119,10 @@ def configure_output(app_ctx: context.AppContext, flags: dict[str, Any]) -> None
         pager=not global_flags.no_pager,
         show=app_ctx.options.show,
     )
+    if jq is not None:  # after the options: a bad expression is reported as JSON too
+        from ecgrid_cli.output.jq_filter import compile_jq
+
+        compile_jq(jq)
 
 
 def emit(app_ctx: context.AppContext, result: Result) -> int:

@@ -79,6 +79,7 @@ def _write_json(io: IOStreams, document: Any, jq: str | None) -> None:
     from ecgrid_cli.output.jq_filter import apply_jq
 
     for value in apply_jq(jq, document):
+        value = io.redactor.json(value)  # what jq made from elsewhere ($ENV) is checked too
         io.out((value if isinstance(value, str) else _dumps(value)) + "\n")
 
 

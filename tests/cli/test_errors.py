@@ -210,10 +210,21 @@ def test_version(cli, backend):
     assert backend.calls == []
 
 
-def test_invalid_jq_is_refused_before_anything_is_sent(cli, backend):
-    result = cli(*GET, "--jq", ".[")
-    assert result.code == 2
-    assert result.err.startswith("error: invalid --jq expression '.[': ")
+@pytest.mark.parametrize("json_flag", [(), ("--json",), ("--json-before",)])
+def test_invalid_jq_is_refused_before_anything_is_sent_as_a_json_error(cli, backend, json_flag):
+    """--jq means JSON output, so its own syntax error is a JSON error like a jq run error,
+    with --json given after the sub-command or before it, or not at all."""
+    before = ("--json",) if json_flag == ("--json-before",) else ()
+    after = json_flag if json_flag == ("--json",) else ()
+    result = cli(*before, *GET, *after, "--jq", ".[")
+    assert (result.code, result.out) == (2, "")
+    assert result.err_json()["error"] == {
+        "code": "UsageError",
+        "message": "invalid --jq expression '.[': syntax error, unexpected end of file "
+        "at <top-level>, line 1, column 2",
+        "httpStatus": None,
+        "details": None,
+    }
     assert backend.calls == []
 
 

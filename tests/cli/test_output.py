@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,17 @@ def test_jq_prints_strings_raw_and_everything_else_as_json(cli, world):
 
 def test_global_jq(cli, world):
     assert cli("--jq", ".status", "ids", "get", "334455").out == "Active\n"
+
+
+def test_jq_cannot_read_secrets_from_the_environment(cli, world, monkeypatch):
+    """$ENV and env in a --jq expression do not see the API key or a CI token."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-token-from-ci-0123")
+    monkeypatch.setenv("ECGRID_TEST_MARKER", "visible")
+    expression = "[$ENV.ECGRID_API_KEY, env.GITHUB_TOKEN, $ENV.ECGRID_TEST_MARKER, .ecGridId]"
+    result = cli("ids", "get", "334455", "--jq", expression)
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == [None, None, "visible", 334455]
+    assert os.environ["GITHUB_TOKEN"] == "ghp-token-from-ci-0123"  # hidden only from jq
 
 
 def test_jq_over_a_streamed_report(cli, world):
