@@ -21,6 +21,7 @@ from typing import TextIO
 from ecgrid_cli.redaction import Redactor
 
 DEFAULT_WIDTH = 80
+MAX_STDIN_LINE = 64 * 1024  # a key, a login name, a password
 DEFAULT_PAGER = "less -FRX"
 
 
@@ -199,7 +200,13 @@ class IOStreams:
         return self.stdin.readline().rstrip("\n")
 
     def read_stdin_line(self) -> str:
-        return self.stdin.readline()
+        """One line of stdin, bounded: ``< /dev/zero`` is refused, not read forever."""
+        line = self.stdin.readline(MAX_STDIN_LINE + 1)
+        if len(line) > MAX_STDIN_LINE:
+            from ecgrid_cli.errors import UsageError
+
+            raise UsageError(f"a line on stdin is longer than {MAX_STDIN_LINE // 1024} KiB")
+        return line
 
     # -- paging -----------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ Only REST paths: the SOAP API has no raw mode here (use the commands, or --api r
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -115,16 +115,13 @@ def _fields(pairs: list[str] | None, *, typed: bool) -> dict[str, Any]:
         if not sep or not key.strip():
             option = "-F" if typed else "-f"
             raise UsageError(f"invalid {option} {pair!r}: expected KEY=VALUE")
-        fields[key.strip()] = _typed(value) if typed else value
+        fields[key.strip()] = _typed(pair, value) if typed else value
     return fields
 
 
-def _typed(value: str) -> Any:
+def _typed(pair: str, value: str) -> Any:
     if value.startswith("@"):
-        try:
-            return Path(value[1:]).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {value[1:]}: {exc}") from None
+        return _read_field_file(value[1:])
     if value in ("true", "false", "null"):
         return {"true": True, "false": False, "null": None}[value]
     try:
@@ -132,9 +129,25 @@ def _typed(value: str) -> Any:
     except ValueError:
         pass
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return value
+    if math.isfinite(number):
+        return number
+    if value.strip().lstrip("+-").lower() in ("nan", "inf", "infinity"):
+        return value  # words, not JSON numbers: sent as text
+    raise UsageError(f"invalid -F {pair!r}: the number is out of range for JSON")
+
+
+def _read_field_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(MAX_INPUT_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    if len(text) > MAX_INPUT_BYTES:
+        raise UsageError(f"-F @{path} is larger than {MAX_INPUT_BYTES // 2**20} MiB")
+    return text
 
 
 def _read_input(app_ctx: context.AppContext, source: str) -> Any:

@@ -109,3 +109,43 @@ def test_login_refuses_an_empty_password_from_stdin(cli, backend, tmp_path):
     assert result.err == "error: the login name and the password must not be empty\n"
     assert backend.calls == []
     assert not (tmp_path / "xdg-state" / "ecgrid" / "credentials.json").exists()
+
+
+# -- bounded input ------------------------------------------------------------------------
+
+LONG_LINE = "k" * (64 * 1024 + 10) + "\n"
+
+
+def test_a_key_on_stdin_is_read_bounded(cli, config_path):
+    """`config set api-key - < /dev/zero` is refused at once, not read until memory ends."""
+    result = cli("config", "set", "api-key", "-", stdin=LONG_LINE)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "error: a line on stdin is longer than 64 KiB\n"
+    assert not config_path.exists()
+
+
+def test_a_password_on_stdin_is_read_bounded(cli, backend):
+    result = cli("auth", "login", "--login", "ops", "--password-stdin", stdin=LONG_LINE)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "error: a line on stdin is longer than 64 KiB\n"
+    assert backend.calls == []
+
+
+def test_a_typed_field_from_a_file_is_read_bounded(cli, backend, tmp_path):
+    big = tmp_path / "big.json"
+    with open(big, "wb") as handle:
+        handle.truncate(2 * 1024 * 1024)  # 2 MiB of NULs: a stand-in for /dev/zero
+    result = cli("api", "POST", "/v2/partners/count", "-F", f"ecGridId=@{big}")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"error: -F @{big} is larger than 1 MiB\n"
+    assert backend.calls == []
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e999"])
+def test_a_typed_number_json_cannot_carry_is_a_usage_error(cli, backend, number):
+    result = cli("api", "POST", "/v2/partners/count", "-F", f"ecGridId={number}")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: invalid -F 'ecGridId={number}': the number is out of range for JSON\n"
+    )
+    assert backend.calls == []
