@@ -44,9 +44,23 @@ def mask(secret: str | None) -> str:
     return "****" + secret[-4:] if len(secret) >= 12 else "****"
 
 
+def layered_profile(name: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A profile's values and where each comes from ("built-in" or "file").
+
+    A file profile named like a built-in one (``config set`` on ``--profile sandbox``)
+    changes the keys it sets and keeps the built-in values of the others."""
+    builtin = builtin_profile(name) or {}
+    stored = data.get("profiles", {}).get(name) or {}
+    values = {**builtin, **stored}
+    sources = {key: "file" if key in stored else "built-in" for key in values}
+    return values, sources
+
+
 def select_profile(flag: str | None, data: dict[str, Any]) -> tuple[str, bool]:
     """The profile name, and whether the user named it explicitly."""
-    if flag:
+    if flag is not None:
+        if not flag.strip():
+            raise UsageError("--profile needs a profile name (it was empty)")
         return flag, True
     env = os.environ.get("ECGRID_PROFILE")
     if env:
@@ -59,16 +73,14 @@ def select_profile(flag: str | None, data: dict[str, Any]) -> tuple[str, bool]:
 
 def profile_values(name: str, explicit: bool, data: dict[str, Any], path: Path) -> dict[str, Any]:
     profiles = data.get("profiles", {})
-    if name in profiles:
-        values = profiles[name]
+    if name in profiles or builtin_profile(name) is not None:
+        values = layered_profile(name, data)[0]
+    elif explicit:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise UsageError(
+            f"profile {name!r} is not defined in {path} (profiles: {known}); "
+            f"create it with: ecgrid --profile {name} config set api-key"
+        )
     else:
-        values = builtin_profile(name)
-        if values is None:
-            if explicit:
-                known = ", ".join(sorted(profiles)) or "none"
-                raise UsageError(
-                    f"profile {name!r} is not defined in {path} (profiles: {known}); "
-                    f"create it with: ecgrid --profile {name} config set api-key"
-                )
-            values = {}
+        values = {}
     return {key: value for key, value in values.items() if key in PROFILE_KEYS}

@@ -22,6 +22,7 @@ from ecgrid_cli.profiles import (
     SANDBOX_PROFILE,
     SECRET_KEYS,
     builtin_profile,
+    layered_profile,
     mask,
     select_profile,
 )
@@ -111,7 +112,7 @@ def _parse_value(app_ctx: context.AppContext, stored: str, value: str | None) ->
         seconds = -1.0
     if not 0 < seconds <= 3600:
         raise UsageError(f"invalid timeout {value!r}: expected seconds, more than 0 up to 3600")
-    return seconds
+    return int(seconds) if seconds.is_integer() else seconds  # stored as typed: 10, not 10.0
 
 
 @command(
@@ -167,7 +168,7 @@ def get(ctx: typer.Context, key: KeyArg) -> Result:
     stored = _storage_key(key)
     data = config_file.load(config_file.config_path())
     profile = _current_profile(app_ctx, data)
-    values = data.get("profiles", {}).get(profile) or builtin_profile(profile) or {}
+    values = layered_profile(profile, data)[0]
     if stored not in values:
         raise NotSetError(f"{key} is not set in profile {profile!r}")
     value = values[stored]
@@ -185,11 +186,8 @@ def list_(ctx: typer.Context) -> Result:
     if warning:
         app_ctx.io.err(warning)
     current = _current_profile(app_ctx, data)
-    profiles: dict[str, tuple[dict[str, Any], bool]] = {
-        name: (values, False) for name, values in data.get("profiles", {}).items()
-    }
-    if SANDBOX_PROFILE not in profiles:
-        profiles[SANDBOX_PROFILE] = (builtin_profile(SANDBOX_PROFILE) or {}, True)
+    names = {*data.get("profiles", {}), SANDBOX_PROFILE}
+    profiles = {name: layered_profile(name, data) for name in names}
     document: dict[str, Any] = {
         "configPath": str(path),
         "defaultProfile": data.get("default_profile", DEFAULT_PROFILE),
@@ -197,7 +195,7 @@ def list_(ctx: typer.Context) -> Result:
         "profiles": {},
     }
     rows = []
-    for name, (values, builtin) in sorted(profiles.items()):
+    for name, (values, sources) in sorted(profiles.items()):
         shown = {
             stored: mask(str(values[stored])) if stored in SECRET_KEYS else values[stored]
             for stored in CLI_KEYS.values()
@@ -205,14 +203,12 @@ def list_(ctx: typer.Context) -> Result:
         }
         document["profiles"][name] = {
             **{JSON_KEYS[stored]: value for stored, value in shown.items()},
-            "builtIn": builtin,
+            "builtIn": builtin_profile(name) is not None,
         }
         for cli_key, stored in CLI_KEYS.items():
             if stored in shown:
-                source = "built-in" if builtin else "file"
-                rows.append(
-                    {"profile": name, "key": cli_key, "value": shown[stored], "source": source}
-                )
+                row = {"profile": name, "key": cli_key, "value": shown[stored]}
+                rows.append({**row, "source": sources[stored]})
     title = f"{path} (current profile: {current})"
     columns = (*CONFIG_TABLE.columns, *[c for c in _SOURCE_COLUMN])
     return Result(document, Table(columns, title=title), display=rows)

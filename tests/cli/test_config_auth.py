@@ -174,6 +174,39 @@ def test_use_unknown_profile_is_a_usage_error(cli, prod):
     assert result.err == f"error: profile 'nope' is not defined in {prod} (profiles: prod)\n"
 
 
+def test_setting_a_key_of_the_builtin_sandbox_keeps_its_other_values(
+    cli, backend, builds, config_path, monkeypatch
+):
+    """`config set` on --profile sandbox layers over the built-in profile: it used to
+    replace it, leaving a sandbox profile with no key and no URL."""
+    monkeypatch.delenv("ECGRID_API_KEY")
+    assert cli("--profile", "sandbox", "config", "set", "timeout", "10").code == 0
+    assert config_path.read_text() == "[profiles.sandbox]\ntimeout = 10\n"
+    result = cli("--profile", "sandbox", "partners", "count", "--json")
+    assert (result.code, result.err) == (0, "")
+    assert result.json()["ecGridId"] == 111111
+    assert builds.calls[-1]["url"] == "http://127.0.0.1:8765"
+    assert builds.calls[-1]["credentials"].session_id() == "sandbox-key-0000"
+    listed = cli("config", "list")
+    assert listed.out == (
+        "sandbox\tapi-key\t****0000\tbuilt-in\n"
+        "sandbox\tbase-url\thttp://127.0.0.1:8765\tbuilt-in\n"
+        "sandbox\tecgrid-id\t111111\tbuilt-in\n"
+        "sandbox\ttimeout\t10\tfile\n"
+    )
+    assert cli("config", "list", "--json").json()["profiles"]["sandbox"]["builtIn"] is True
+    assert cli("--profile", "sandbox", "config", "get", "base-url").out == (
+        "http://127.0.0.1:8765\n"
+    )
+
+
+def test_an_empty_profile_name_is_refused(cli, backend, config_path):
+    result = cli("--profile", "", "config", "set", "ecgrid-id", "1")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "error: --profile needs a profile name (it was empty)\n"
+    assert not config_path.exists()
+
+
 def test_use_the_builtin_sandbox(cli, config_path):
     assert cli("config", "use", "sandbox").code == 0
     assert 'default_profile = "sandbox"' in config_path.read_text()
