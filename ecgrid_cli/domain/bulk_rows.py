@@ -2,9 +2,10 @@
 
 A row names a partner by QID (``qualifier,id``) or ECGrid ID (``partner_ecgrid_id``),
 optionally its own ``from``, ``status``, and onboarding details (``mailbox``,
-``description``, ``use_type``). The first pass validates the whole file (reporting
-every problem with its line), counts rows per sender and finds rows that repeat an
-earlier row; it keeps only small integers, so memory stays flat.
+``description``, ``use_type``); any other column is refused before a row is read. The
+first pass validates the whole file (reporting every problem with its line), counts
+rows per sender and finds rows that repeat an earlier row; it keeps only small integers,
+so memory stays flat.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from ecgrid_cli import validation
 from ecgrid_cli.domain.compact_map import CompactMap
 from ecgrid_cli.domain.queries import PartnerRef
-from ecgrid_cli.domain.rows_file import RawRow, RowsFile
+from ecgrid_cli.domain.rows_file import Columns, RawRow, RowsFile
 from ecgrid_cli.domain.setup import Onboarding, SetupRequest
 from ecgrid_cli.errors import UsageError
 
@@ -37,11 +38,31 @@ COLUMN_ALIASES = {
     "use-type": "use_type",
 }
 MAX_PROBLEMS_SHOWN = 10
+USE_TYPES = ("Test", "Production", "TestAndProduction")
 
 
 def normal_column(name: str) -> str:
     text = name.strip().lower()
     return COLUMN_ALIASES.get(text, COLUMN_ALIASES.get(text.replace("_", ""), text))
+
+
+# The columns of bulk rows (and of desired-state CSV/JSON rows), as normal_column names them.
+COLUMNS = Columns(
+    normalise=normal_column,
+    accepted=(
+        "qualifier",
+        "id",
+        "partner_ecgrid_id",
+        "from",
+        "status",
+        "mailbox",
+        "description",
+        "use_type",
+    ),
+    names_row=(("qualifier", "id"), ("partner_ecgrid_id",)),
+    purpose="name a partner",
+    spellings=tuple(COLUMN_ALIASES),
+)
 
 
 @dataclass(frozen=True)
@@ -107,9 +128,7 @@ def _onboarding(values: dict[str, Any], defaults: RowDefaults) -> Onboarding | N
         else validation.free_text(str(description), "description"),
         use_type=None
         if _blank(use_type)
-        else validation.choice(
-            str(use_type), "use_type", ("Test", "Production", "TestAndProduction")
-        ),
+        else validation.choice(str(use_type), "use_type", USE_TYPES),
     )
 
 
@@ -137,7 +156,7 @@ def validate(source: RowsFile, defaults: RowDefaults) -> Validated:
     first_row = CompactMap()
     problems: list[str] = []
     problem_count = 0
-    for raw in source.rows(normal_column):
+    for raw in source.rows(columns=COLUMNS):
         checked.total += 1
         try:
             request = request_for(raw, defaults)

@@ -308,14 +308,14 @@ def _check_duplicates(partners: list[DesiredPartner], problems: _Problems) -> No
 
 
 def _from_rows(path: str, default_sender: int | None, stdin: Any) -> DesiredState:
-    from ecgrid_cli.domain.bulk_rows import normal_column
+    from ecgrid_cli.domain.bulk_rows import COLUMNS
     from ecgrid_cli.domain.rows_file import RowsFile
 
     problems = _Problems(f"-f {path}")
     partners: list[DesiredPartner] = []
     senders: list[int] = []
     with RowsFile(path, stdin=stdin, option="-f") as source:
-        for raw in source.rows(normal_column):
+        for raw in source.rows(columns=COLUMNS):
             where = f"line {raw.line} (row {raw.number})"
             try:
                 desired = _row(raw.values, default_sender, where)

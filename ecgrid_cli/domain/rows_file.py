@@ -3,7 +3,10 @@
 Used by bulk setup, bulk checks and desired-state files. Nothing is held but the row
 being read: a million-row file costs no more memory than ten rows, a single line (or
 JSON object) is capped, and ``--file /dev/zero`` ends in one clear line. CSV headers
-that repeat a column, or name two columns differing only in case, are refused.
+that repeat a column, or name two columns differing only in case, are refused. Given
+the :class:`Columns` a kind of file accepts, the CSV header (before any row) and each
+JSON object's keys are checked: an unknown column is refused, naming the accepted ones,
+and so is a header that lacks the columns naming a row.
 ``-`` (stdin) is copied to a private temporary file first, so the file can be read
 twice: once to validate every row, once to run them.
 """
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import difflib
 import io
 import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -35,6 +39,52 @@ class RawRow:
     number: int  # 1-based data row
     line: int  # line of the file where the row starts
     values: dict[str, Any]  # column -> value, column names normalised
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns a kind of rows file accepts.
+
+    ``accepted``: the names after ``normalise`` (which also maps the other accepted
+    spellings, listed in ``spellings`` for suggestions); ``names_row``: a CSV header
+    must hold every column of one of these groups, else it cannot ``purpose``.
+    """
+
+    normalise: Callable[[str], str]
+    accepted: tuple[str, ...]
+    names_row: tuple[tuple[str, ...], ...] = ()
+    purpose: str = "name a row"
+    spellings: tuple[str, ...] = ()
+
+    def unknown(self, given: list[str], what: str) -> str | None:
+        """Which of ``given`` (as written) are not accepted, with a close name each."""
+        wrong = [name for name in given if self.normalise(name) not in self.accepted]
+        if not wrong:
+            return None
+        candidates = [*self.accepted, *self.spellings]
+        named = []
+        for name in wrong:
+            close = difflib.get_close_matches(name.strip().lower(), candidates, n=1, cutoff=0.5)
+            hint = f" (did you mean {self.normalise(close[0])!r}?)" if close else ""
+            named.append(f"{name.strip()!r}{hint}")
+        return f"unknown {what}(s) {', '.join(named)}"
+
+    def missing(self, columns: list[str]) -> str | None:
+        """What a header lacks to name a row, or None when one group is complete."""
+        if not self.names_row or any(set(group) <= set(columns) for group in self.names_row):
+            return None
+        groups = ", or ".join(" and ".join(group) for group in self.names_row)
+        closest = max(self.names_row, key=lambda group: len(set(group) & set(columns)))
+        lacking = [name for name in closest if name not in columns]
+        what = (
+            f"the column(s) {', '.join(map(repr, lacking))}"
+            if len(lacking) < len(closest)
+            else "the columns"
+        )
+        return f"the CSV header lacks {what} needed to {self.purpose} ({groups})"
+
+    def accepted_list(self, what: str) -> str:
+        return f"accepted {what}s: {', '.join(self.accepted)}"
 
 
 class RowsFile:
@@ -96,8 +146,14 @@ class RowsFile:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def rows(self, normalise: Any = lambda key: key) -> Iterator[RawRow]:
-        """Every non-empty row, in order; a problem with the file itself is a UsageError."""
+    def rows(
+        self, normalise: Any = lambda key: key, *, columns: Columns | None = None
+    ) -> Iterator[RawRow]:
+        """Every non-empty row, in order; a problem with the file itself is a UsageError.
+
+        With ``columns``, names are normalised by it and checked against it."""
+        if columns is not None:
+            normalise = columns.normalise
         try:
             handle = open(self.path, "rb")  # noqa: SIM115 - closed in the finally below
         except OSError as exc:
@@ -107,9 +163,9 @@ class RowsFile:
         try:
             first = _first_significant_byte(handle)
             if first in (b"[", b"{"):
-                yield from _json_rows(handle, self, normalise, lines=first == b"{")
+                yield from _json_rows(handle, self, normalise, columns, lines=first == b"{")
             else:
-                yield from _csv_rows(handle, self, normalise)
+                yield from _csv_rows(handle, self, normalise, columns)
         finally:
             handle.close()
 
@@ -167,7 +223,9 @@ def _lines(handle: BinaryIO, source: RowsFile) -> Iterator[str]:
             raise source.fail("is not UTF-8 text", number) from None
 
 
-def _csv_rows(handle: BinaryIO, source: RowsFile, normalise: Any) -> Iterator[RawRow]:
+def _csv_rows(
+    handle: BinaryIO, source: RowsFile, normalise: Any, accepted: Columns | None
+) -> Iterator[RawRow]:
     lines = _lines(handle, source)
     counter = _LineCounter(lines)
     csv.field_size_limit(MAX_LINE_BYTES)
@@ -180,6 +238,8 @@ def _csv_rows(handle: BinaryIO, source: RowsFile, normalise: Any) -> Iterator[Ra
         raise source.fail("holds no rows")
     columns = [normalise(name.strip().lower()) for name in header]
     _check_header(header, columns, source)
+    if accepted is not None:
+        _check_columns(header, columns, accepted, source)
     number = 0
     while True:
         start = counter.line + 1
@@ -212,6 +272,27 @@ def _check_header(header: list[str], columns: list[str], source: RowsFile) -> No
         seen[column] = given
 
 
+def _check_columns(
+    header: list[str], columns: list[str], accepted: Columns, source: RowsFile
+) -> None:
+    """Unknown columns, or none to name a row: one error for the file, before any row."""
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        separator = "';'" if ";" in header[0] else "a tab"
+        missing = accepted.missing([]) or "the CSV header names one column"
+        raise source.fail(
+            f"{missing}: its line {header[0].strip()!r} holds {separator} but no comma, "
+            "and the file must be comma-separated",
+            1,
+        )
+    problems = [
+        problem
+        for problem in (accepted.unknown(header, "column"), accepted.missing(columns))
+        if problem
+    ]
+    if problems:
+        raise source.fail("; ".join([*problems, accepted.accepted_list("column")]), 1)
+
+
 class _LineCounter:
     """Feeds csv.reader line by line while counting physical lines."""
 
@@ -229,7 +310,12 @@ class _LineCounter:
 
 
 def _json_rows(
-    handle: BinaryIO, source: RowsFile, normalise: Any, *, lines: bool
+    handle: BinaryIO,
+    source: RowsFile,
+    normalise: Any,
+    accepted: Columns | None,
+    *,
+    lines: bool,
 ) -> Iterator[RawRow]:
     """Objects of a JSON array (``[{...}, ...]``) or JSON lines, one at a time."""
     decoder = json.JSONDecoder()
@@ -282,6 +368,8 @@ def _json_rows(
             number += 1
             values = {normalise(str(key).strip().lower()): value for key, value in item.items()}
             _check_keys(item, values, source, line)
+            if accepted is not None and (unknown := accepted.unknown(list(map(str, item)), "key")):
+                raise source.fail(f"{unknown}; {accepted.accepted_list('key')}", line)
             yield RawRow(number, line, values)
             line += buffer.count("\n", position, end)
             position = end
