@@ -84,6 +84,7 @@ class LoginToken:
         *,
         method: str,
         origin: str,
+        relogin: str | None = None,
         expires_at: str | None = None,
         refresh_token: str | None = None,
         refresh: Callable[[str, str | None], tuple[str, str | None, str | None]] | None = None,
@@ -92,6 +93,9 @@ class LoginToken:
     ) -> None:
         self.method = method  # "jwt" | "soap-session"
         self.origin = origin  # "the login of profile 'prod'": the subject of messages
+        # The command that logs in again, for that profile and API.
+        soap = method == "soap-session"
+        self.relogin = relogin or ("ecgrid --api soap auth login" if soap else "ecgrid auth login")
         self._token = token
         self._refresh_token = refresh_token
         self.expires_at = expires_at
@@ -136,7 +140,7 @@ class LoginToken:
     def expired(self) -> AuthError:
         when = f" at {self.expires_at}" if self.expires_at else ""
         return AuthError(
-            f"{self.origin} expired{when}: run 'ecgrid auth login' again",
+            f"{self.origin} expired{when}: run '{self.relogin}' again",
             code="SessionExpired",
         )
 
@@ -155,7 +159,7 @@ class LoginToken:
 
     def describe(self) -> str:
         kind = "login token" if self.method == "jwt" else "SOAP session"
-        return f"{kind} from {self.origin}; run 'ecgrid auth login' again if it has ended"
+        return f"{kind} from {self.origin}; run '{self.relogin}' again if it has ended"
 
     def __repr__(self) -> str:
         return f"LoginToken({self.method}, expires={self.expires_at})"

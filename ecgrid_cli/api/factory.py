@@ -8,12 +8,14 @@ URL, then the profile's ``api_key``. Adding an API is one branch in
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.auth import ApiKey, LoginToken, NoCredentials
 from ecgrid_cli.api.resilience import Resilience, RetryPolicy, Throttle
 from ecgrid_cli.errors import UsageError
+from ecgrid_cli.profiles import DEFAULT_PROFILE
 from ecgrid_cli.urls import check_base_url
 
 if TYPE_CHECKING:
@@ -50,6 +52,16 @@ def choose_credentials(resolved: Resolved, api: str, url: str) -> ApiKey | Login
     )
 
 
+def relogin_command(profile: str, api: str) -> str:
+    """``ecgrid [--profile P] [--api soap] auth login``: what logs this profile in again."""
+    words = ["ecgrid"]
+    if profile != DEFAULT_PROFILE:
+        words += ["--profile", shlex.quote(profile)]
+    if api == "soap":
+        words += ["--api", "soap"]
+    return " ".join([*words, "auth", "login"])
+
+
 def stored_login(resolved: Resolved, api: str, url: str) -> LoginToken | None:
     from ecgrid_cli.credentials import CredentialStore
 
@@ -62,6 +74,7 @@ def stored_login(resolved: Resolved, api: str, url: str) -> LoginToken | None:
         stored.secret,
         method=stored.kind,
         origin=f"the login of profile {resolved.profile!r}",
+        relogin=relogin_command(resolved.profile, api),
         expires_at=stored.expires_at,
         refresh_token=stored.refresh_secret,
     )

@@ -293,3 +293,37 @@ def test_login_backend_sends_no_credentials(clean_env):
         assert isinstance(backend.transport.credentials, NoCredentials)
     finally:
         backend.close()
+
+
+# -- logging in again ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "api", "command"),
+    [
+        ("default", "rest", "ecgrid auth login"),
+        ("default", "soap", "ecgrid --api soap auth login"),
+        ("prod", "soap", "ecgrid --profile prod --api soap auth login"),
+        ("my team", "rest", "ecgrid --profile 'my team' auth login"),
+    ],
+)
+def test_the_relogin_command_names_the_profile_and_the_api(profile, api, command):
+    assert factory.relogin_command(profile, api) == command
+
+
+def test_a_stored_soap_login_that_expired_says_how_to_log_in_again(clean_env, tmp_path):
+    """Logging in again with plain 'ecgrid auth login' would log in over REST (or the
+    default profile) and leave the expired SOAP session where it was."""
+    from ecgrid_cli.credentials import CredentialStore, StoredCredential
+
+    clean_env.setenv("ECGRID_CREDENTIAL_STORE", "file")
+    clean_env.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    url = "https://os.ecgrid.io/v4.1/prod/ECGridOS.asmx"
+    stored = StoredCredential(kind="soap-session", secret="soap-session-abcdefgh")
+    CredentialStore().save(factory.credential_key("prod", "soap", url), stored)
+    token = factory.stored_login(resolved(), "soap", url)
+    assert token is not None and token.relogin == "ecgrid --profile prod --api soap auth login"
+    assert token.describe() == (
+        "SOAP session from the login of profile 'prod'; "
+        "run 'ecgrid --profile prod --api soap auth login' again if it has ended"
+    )

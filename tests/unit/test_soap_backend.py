@@ -506,8 +506,19 @@ def test_access_denied_names_the_credentials(soap_api, make_soap):
     )
 
 
-def test_session_timeout_is_an_auth_error_saying_log_in_again(soap_api, make_soap):
-    session = LoginToken("soap-session-abcdefgh", method="soap-session", origin="the login")
+@pytest.mark.parametrize(
+    ("relogin", "said"),
+    [
+        (None, "ecgrid --api soap auth login"),
+        ("ecgrid --profile p --api soap auth login", "ecgrid --profile p --api soap auth login"),
+    ],
+)
+def test_session_timeout_is_an_auth_error_saying_how_to_log_in_again(
+    soap_api, make_soap, relogin, said
+):
+    session = LoginToken(
+        "soap-session-abcdefgh", method="soap-session", origin="the login", relogin=relogin
+    )
     operation(soap_api, "TPInfo").respond(
         500, content=soap_fault("SessionTimeout", "Session timed out")
     )
@@ -515,7 +526,7 @@ def test_session_timeout_is_an_auth_error_saying_log_in_again(soap_api, make_soa
         make_soap(credentials=session).get_id(1)
     assert info.value.code == "SessionTimeout"
     assert info.value.kind == "auth"
-    assert info.value.message == "The SOAP session expired; run `ecgrid auth login` again."
+    assert info.value.message == f"The SOAP session expired; run '{said}' again."
 
 
 def test_server_faults_are_retried_then_exhausted(soap_api, make_soap, sleeps):

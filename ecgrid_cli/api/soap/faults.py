@@ -125,7 +125,7 @@ def fault_error(fault: Element, answer: AnswerFacts) -> EcgridError:
         text = f"{text} (item: {item})" if text else f"item: {item}"
     text = clean(text or "the server reported a fault without a message", (), MAX_TEXT)
     if code == "SessionTimeout":
-        message = "The SOAP session expired; run `ecgrid auth login` again."
+        message = "The SOAP session expired; run 'ecgrid --api soap auth login' again."
     else:
         message = f"SOAP {answer.operation}: {text}"
     status = answer.http_status

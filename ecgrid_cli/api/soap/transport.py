@@ -100,6 +100,9 @@ class SoapTransport:
             err.retry_after = parse_retry_after(answer.headers.get("Retry-After"))
             raise
         except AuthError as err:
-            if session and err.code != "SessionTimeout":
+            relogin = getattr(self.credentials, "relogin", None)
+            if err.code == "SessionTimeout" and relogin:
+                err.message = f"The SOAP session expired; run '{relogin}' again."
+            elif session:
                 err.message = f"{err.message} ({self.credentials.describe()})"
             raise
