@@ -40,6 +40,9 @@ def bulk_setup(
         resolve_from(app_ctx, from_id) if from_id is not None else app_ctx.own_ecgrid_id()
     )
     api = app_ctx.api()
+    # Built before the rows are checked (no request yet): what the API can do is part of
+    # what makes a row valid, so a row it cannot carry out stops the run before any send.
+    backend = app_ctx.backend(max_connections=gate.cap, throttle=gate)
     defaults = RowDefaults(
         from_id=default_from,
         status=wanted_status(app_ctx, status),
@@ -48,6 +51,7 @@ def bulk_setup(
         verify=verify,
         verify_timeout=verify_timeout,
         dry_run=dry_run,
+        id_use_type=backend.capabilities.id_use_type,
     )
     source = RowsFile(path, stdin=app_ctx.io.stdin)
     try:
@@ -55,7 +59,6 @@ def bulk_setup(
     except BaseException:
         source.close()
         raise
-    backend = app_ctx.backend(max_connections=gate.cap, throttle=gate)
     tally = Tally(dry_run=dry_run)
     io = app_ctx.io
     app_ctx.options = type(app_ctx.options)(**{**app_ctx.options.__dict__, "show": show})

@@ -74,6 +74,7 @@ class RowDefaults:
     verify: bool = False
     verify_timeout: float = 60.0
     dry_run: bool = False
+    id_use_type: bool = True  # the API can give a new ID a use type (Capabilities.id_use_type)
 
 
 def _blank(value: Any) -> bool:
@@ -98,6 +99,11 @@ def request_for(raw: RawRow, defaults: RowDefaults) -> SetupRequest:
         from_id = defaults.from_id
     else:
         from_id = validation.positive_id(values["from"], "from")
+    if not (_blank(values.get("use_type")) or defaults.id_use_type):
+        raise UsageError(
+            f"use_type {values['use_type']!r}: the API in use cannot give an ID a use type "
+            "(SOAP has none); leave the column empty"
+        )
     status = defaults.status
     if not _blank(values.get("status")):
         checked = validation.status(str(values["status"]), "status")

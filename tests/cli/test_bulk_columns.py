@@ -1,4 +1,5 @@
-"""Bulk rows files: columns checked before any request (setup --file and plan -f)."""
+"""Bulk rows files: columns checked before any request (setup --file and plan -f), and
+the use_type column refused before any request when the API cannot set a use type."""
 
 from __future__ import annotations
 
@@ -119,3 +120,38 @@ def test_plan_json_rows_with_aliased_keys(cli, backend, rows_file):
     assert result.code == 0, result.err
     items = result.json()["items"]
     assert [(i["partner"]["ecGridId"], i["expectedStatus"]) for i in items] == [(334455, "Active")]
+
+
+# -- use_type over an API that cannot set one -----------------------------------------------
+
+ONBOARD_ROWS = "qualifier,id,mailbox,use_type\nZZ,NEWA,3001,\nZZ,NEWB,3001,\nZZ,NEWC,3001,Test\n"
+
+
+def test_soap_refuses_a_use_type_row_before_sending_any(cli, soap, rows_file):
+    path = rows_file(ONBOARD_ROWS)
+    result = setup_file(cli, path)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: 1 invalid row(s) in --file {path}, nothing was sent: line 4 (row 3): "
+        "use_type 'Test': the API in use cannot give an ID a use type (SOAP has none); "
+        "leave the column empty\n"
+    )
+    assert soap.calls == []
+
+
+def test_soap_accepts_empty_use_type_cells(cli, soap, rows_file):
+    path = rows_file(ONBOARD_ROWS.replace("Test", ""))
+    result = setup_file(cli, path, "--json")
+    assert result.code == 0, result.err
+    assert result.json()["summary"]["partnersCreated"] == 3
+
+
+def test_rest_sends_the_use_type(cli, backend, rows_file):
+    result = setup_file(cli, rows_file(ONBOARD_ROWS), "--json")
+    assert result.code == 0, result.err
+    made = [call.args[0] for call in backend.writes("create_id")]
+    assert sorted((new.isa_id, new.use_type) for new in made) == [
+        ("NEWA", None),
+        ("NEWB", None),
+        ("NEWC", "Test"),
+    ]

@@ -1,5 +1,6 @@
 """The columns a rows file may hold: the CSV header and JSON object keys checked against
-bulk rows' accepted columns before any row is read."""
+bulk rows' accepted columns before any row is read, and use_type refused row by row when
+the API cannot set one."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ecgrid_cli.domain.bulk_rows import COLUMN_ALIASES, COLUMNS
-from ecgrid_cli.domain.rows_file import Columns, RowsFile
+from ecgrid_cli.domain.bulk_rows import COLUMN_ALIASES, COLUMNS, RowDefaults, request_for
+from ecgrid_cli.domain.rows_file import Columns, RawRow, RowsFile
 from ecgrid_cli.errors import UsageError
 
 
@@ -131,3 +132,34 @@ def test_json_lines_with_aliased_keys_pass(tmp_path):
 def test_without_columns_the_reader_stays_permissive(tmp_path):
     path = write(tmp_path, "interconnect_id,anything\n1,2\n")
     assert read(path, columns=None) == [{"interconnect_id": "1", "anything": "2"}]
+
+
+# -- use_type and the API's capability ---------------------------------------------------------
+
+
+def defaults(**overrides) -> RowDefaults:
+    return RowDefaults(from_id=1001, status=None, status_for=lambda word: word, **overrides)
+
+
+def onboarding_row(use_type: str) -> RawRow:
+    values = {"qualifier": "ZZ", "id": "NEW", "mailbox": "3001", "use_type": use_type}
+    return RawRow(1, 2, values)
+
+
+def test_use_type_is_refused_when_the_api_cannot_set_one():
+    with pytest.raises(UsageError) as info:
+        request_for(onboarding_row("Test"), defaults(id_use_type=False))
+    assert info.value.message == (
+        "use_type 'Test': the API in use cannot give an ID a use type (SOAP has none); "
+        "leave the column empty"
+    )
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_use_type_is_fine_without_the_capability(value):
+    request = request_for(onboarding_row(value), defaults(id_use_type=False))
+    assert request.onboard.use_type is None
+
+
+def test_use_type_is_kept_when_the_api_can_set_one():
+    assert request_for(onboarding_row("test"), defaults()).onboard.use_type == "Test"
