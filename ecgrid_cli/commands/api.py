@@ -184,7 +184,8 @@ def _pages(backend: Any, method: str, path: str, body: Any, query: Any) -> Itera
     previous: Any = object()
     for number in range(int(carrier.get("pageNo", 1)), MAX_PAGES):
         carrier["pageNo"] = number
-        items = page_items(backend.raw(method, path, body=body, params=query))
+        # Paging is reading (the vendor's list endpoints are POSTs): retried like a GET.
+        items = page_items(backend.raw(method, path, body=body, params=query, read=True))
         if not items or items[0] == previous:
             return
         previous = items[0]

@@ -540,6 +540,19 @@ def test_raw_write_is_not_resent_after_a_lost_answer(rest_api, make_rest):
     assert route.call_count == 1
 
 
+def test_raw_read_sent_as_a_post_is_retried(rest_api, make_rest):
+    """`ecgrid api --paginate` reads pages of a POST list endpoint: a 503 is retried."""
+    route = rest_api.post("/v2/partners/list").mock(
+        side_effect=[
+            httpx.Response(503, json=fail("ServiceUnavailable")),
+            httpx.Response(200, json=ok([{"interconnectId": 1}])),
+        ]
+    )
+    answer = make_rest().raw("post", "/v2/partners/list", body={"pageNo": 1}, read=True)
+    assert answer == [{"interconnectId": 1}]
+    assert route.call_count == 2
+
+
 def test_raw_get_is_retried(rest_api, make_rest):
     route = rest_api.get("/v2/networks").mock(
         side_effect=[

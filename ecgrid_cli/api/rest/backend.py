@@ -356,11 +356,14 @@ class RestBackend:
 
     # -- raw access (`ecgrid api`) --------------------------------------------------------
 
-    def raw(self, method: str, path: str, *, body: object = None, params=None) -> object:
+    def raw(
+        self, method: str, path: str, *, body: object = None, params=None, read: bool = False
+    ) -> object:
         """Any endpoint: the envelope's data, with the same retries and errors.
 
-        Only safe methods are retried after an uncertain failure; a write whose answer
-        was lost surfaces as an error instead of being sent twice.
+        Only safe methods, and requests the caller knows to be reads (``read``: a
+        paginated listing sent as a POST), are retried after an uncertain failure; a
+        write whose answer was lost surfaces as an error instead of being sent twice.
         """
-        write = method.upper() not in ("GET", "HEAD", "OPTIONS")
+        write = method.upper() not in ("GET", "HEAD", "OPTIONS") and not read
         return self.transport.call(method.upper(), path, body=body, params=params, write=write)
