@@ -111,9 +111,23 @@ def _make_plan(
     desired = load(file, default_sender=default, stdin=app_ctx.io.stdin)
     gate = make_gate(concurrency, max_concurrency)
     backend = app_ctx.backend(max_connections=gate.cap, throttle=gate)
+    _refuse_use_types(backend, desired)
     total = len(desired.partners)
     with progress_bar(app_ctx.io, app_ctx.options, total, "reading the server") as bar:
         return make_plan(backend, desired, gate=gate, on_progress=bar.advance)
+
+
+def _refuse_use_types(backend: Any, desired: Any) -> None:
+    """Before any request: onboarding with a use type the API cannot set is a file error."""
+    if backend.capabilities.id_use_type:
+        return
+    where = [p.where for p in desired.partners if p.onboard and p.onboard.use_type]
+    if where:
+        listed = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
+        raise UsageError(
+            f"{len(where)} problem(s) in {desired.source}, nothing was sent: {listed}: "
+            f"the {backend.api.upper()} API has no use type for a new ECGrid ID; leave use_type out"
+        )
 
 
 def _plan_result(the_plan: Any, *, detailed: bool, saved_to: str | None) -> Result:

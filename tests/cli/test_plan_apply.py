@@ -249,3 +249,28 @@ def test_apply_failures_leave_what_a_rerun_can_finish(cli, backend, desired):
     backend._faults.clear()
     assert cli("apply", "-f", desired, "--yes").code == 0
     assert len(backend.writes("create_interconnect")) == 1
+
+
+ONBOARDING_WITH_USE_TYPE = """version = 1
+[[ids]]
+ecgrid_id = 111111
+partners = [
+  { qualifier = "01", id = "PARTNERCO" },
+  { qualifier = "ZZ", id = "NEWCO", onboard = { mailbox = 1002, use_type = "Production" } },
+]
+"""
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_a_use_type_the_soap_api_cannot_set_is_refused_before_any_request(
+    cli, soap, tmp_path, command
+):
+    path = tmp_path / "partners.toml"
+    path.write_text(ONBOARDING_WITH_USE_TYPE)
+    result = cli(command, "-f", str(path), *(["--yes"] if command == "apply" else []))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: 1 problem(s) in {path}, nothing was sent: line 6 (ids[0].partners[1]): "
+        "the SOAP API has no use type for a new ECGrid ID; leave use_type out\n"
+    )
+    assert soap.calls == []
