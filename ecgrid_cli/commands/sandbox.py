@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 from typing import Annotated
 
 import typer
@@ -14,6 +16,8 @@ from ecgrid_cli.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT
 from ecgrid_cli.startup import resume_collector
 
 app = group("Run a local ECGrid-compatible sandbox server.")
+
+API_KEY_ENV = "ECGRID_SANDBOX_API_KEY"  # also how `serve --detach` hands its child the key
 
 
 @app.command(
@@ -41,8 +45,14 @@ def serve(
         int, typer.Option("--port", metavar="PORT", help="Port; 0 picks a free one.")
     ] = DEFAULT_PORT,
     api_key: Annotated[
-        str, typer.Option("--api-key", metavar="KEY", help="Key clients must send.")
-    ] = DEFAULT_API_KEY,
+        str | None,
+        typer.Option(
+            "--api-key",
+            metavar="KEY",
+            help=f"Key clients must send (default: ${API_KEY_ENV}, else {DEFAULT_API_KEY}).",
+            show_default=False,
+        ),
+    ] = None,
     db: Annotated[
         str | None,
         typer.Option("--db", metavar="PATH", help="SQLite file (default: user data dir)."),
@@ -123,6 +133,10 @@ def serve(
     io = context.get(ctx).io
     from ecgrid_cli.sandbox import SandboxOptions, StoreError, create_server
 
+    from_env = os.environ.get(API_KEY_ENV, "") if api_key is None else ""
+    api_key = api_key or from_env or DEFAULT_API_KEY
+    # A key from the environment is not echoed: a detached sandbox's output is its log.
+    shown_key = f"(from {API_KEY_ENV})" if from_env and api_key != DEFAULT_API_KEY else api_key
     try:
         options = SandboxOptions(
             host=host,
@@ -155,8 +169,8 @@ def serve(
         lines(
             io,
             f"ECGrid sandbox running in the background at {base_url} (pid {pid})",
-            f"API key: {api_key}",
-            "Stop it with: ecgrid sandbox stop",
+            f"API key: {shown_key}",
+            f"Stop it with: {_stop_command(db)}",
         )
         return
     try:
@@ -170,7 +184,7 @@ def serve(
     lines(
         io,
         f"ECGrid sandbox listening on {server.listen_url}",
-        f"API key: {api_key}",
+        f"API key: {shown_key}",
         f"SOAP: {server.listen_url}/v4.1/prod/ECGridOS.asmx (WSDL: ?WSDL)",
         "Press Ctrl+C to stop.",
         flush=True,
@@ -201,6 +215,16 @@ def stop(
     context.get(ctx).io.err(
         f"stopped the sandbox (pid {pid})" if pid else "no background sandbox was running"
     )
+
+
+def _stop_command(db: str | None) -> str:
+    """``ecgrid sandbox stop``, with ``--db`` when ``db`` is not the default database."""
+    from ecgrid_cli.sandbox import default_db_path
+    from ecgrid_cli.sandbox.lifecycle import resolved_db
+
+    if db is None or resolved_db(db) == resolved_db(str(default_db_path())):
+        return "ecgrid sandbox stop"
+    return f"ecgrid sandbox stop --db {shlex.quote(resolved_db(db))}"
 
 
 def _exit_on_sigterm() -> None:

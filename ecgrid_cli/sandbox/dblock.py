@@ -33,16 +33,20 @@ class DatabaseLock:
         self._fd = fd
 
     @classmethod
-    def acquire(cls, db_path: str) -> DatabaseLock:
-        """Lock ``<db_path>.lock`` or raise StoreError naming the sandbox that holds it."""
+    def acquire(cls, db_path: str, shown: str | None = None) -> DatabaseLock:
+        """Lock ``<db_path>.lock`` or raise StoreError naming the sandbox that holds it.
+
+        ``shown`` is how messages name the database (default: ``db_path``).
+        """
         path = lock_path(db_path)
+        name = db_path if shown is None else shown
         if fcntl is None:
             return cls(path, None)
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise StoreError(
-                f"cannot use the database {db_path}: cannot open its lock file {path} "
+                f"cannot use the database {name}: cannot open its lock file {path} "
                 f"({exc.strerror or type(exc).__name__})"
             ) from None
         try:
@@ -50,11 +54,7 @@ class DatabaseLock:
         except OSError:
             holder = _read_pid(fd)
             os.close(fd)
-            who = f" (pid {holder})" if holder else ""
-            raise StoreError(
-                f"another sandbox{who} is using the database {db_path}; stop it first "
-                "(or start this one with another --db)"
-            ) from None
+            raise StoreError(database_in_use(name, holder)) from None
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -67,6 +67,15 @@ class DatabaseLock:
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
         os.close(fd)  # closing the file releases the flock
+
+
+def database_in_use(db_path: str, holder: int | None) -> str:
+    """Why a sandbox may not use (or reset) ``db_path`` while ``holder`` uses it."""
+    who = f" (pid {holder})" if holder else ""
+    return (
+        f"another sandbox{who} is using the database {db_path}; stop it first "
+        "(or start this one with another --db)"
+    )
 
 
 def _read_pid(fd: int) -> int | None:

@@ -1,8 +1,10 @@
 """Run the sandbox as a detached background process (``ecgrid sandbox serve --detach``).
 
-The pid file (``sandbox.pid``, JSON ``{"pid", "baseUrl"}``) and the log file
-(``sandbox.log``) live next to the database, so each database has at most one
-detached sandbox. Standard library only.
+Each database has its own pid file and log file beside it (``f.db`` has ``f.pid``
+and ``f.log``; see :mod:`~ecgrid_cli.sandbox.runfiles`), so each database has at most
+one detached sandbox and ``stop`` only ever stops the one of its database. A custom API
+key reaches the child in the environment (``ECGRID_SANDBOX_API_KEY``), never on its
+command line, where ``ps`` would show it. Standard library only.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ecgrid_cli.sandbox.chaos import format_retry_after
+from ecgrid_cli.sandbox.dblock import DatabaseLock, database_in_use
 from ecgrid_cli.sandbox.options import (
     DEFAULT_PARCEL_SECONDS,
     DEFAULT_SESSION_TTL,
@@ -29,11 +32,18 @@ from ecgrid_cli.sandbox.options import (
     SandboxOptions,
     default_db_path,
 )
+from ecgrid_cli.sandbox.records import StoreError
+from ecgrid_cli.sandbox.runfiles import (
+    MEMORY,
+    log_path_for,
+    open_private,
+    pid_path_for,
+    read_pid_file,
+    write_pid_file,
+)
 from ecgrid_cli.sandbox.server import url_host
-from ecgrid_cli.sandbox.store import MEMORY
 
-PID_FILE_NAME = "sandbox.pid"
-LOG_FILE_NAME = "sandbox.log"
+API_KEY_ENV = "ECGRID_SANDBOX_API_KEY"  # how a detached child receives its key
 STOP_TIMEOUT_SECONDS = 5.0
 _POLL_SECONDS = 0.05
 _LOG_TAIL_LINES = 5
@@ -42,7 +52,7 @@ _LOG_TAIL_LINES = 5
 _SPAWNED: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def _resolved_db(db_path: str | None) -> str:
+def resolved_db(db_path: str | None) -> str:
     if db_path is None:
         return str(default_db_path())
     if db_path == MEMORY:
@@ -52,27 +62,29 @@ def _resolved_db(db_path: str | None) -> str:
 
 def runtime_dir(db_path: str | None = None) -> Path:
     """Where the pid and log files of the sandbox for ``db_path`` live."""
-    db = _resolved_db(db_path)
-    return default_db_path().parent if db == MEMORY else Path(db).parent
+    return pid_file_path(db_path).parent
 
 
 def pid_file_path(db_path: str | None = None) -> Path:
-    return runtime_dir(db_path) / PID_FILE_NAME
+    return pid_path_for(resolved_db(db_path))
 
 
 def log_file_path(db_path: str | None = None) -> Path:
-    return runtime_dir(db_path) / LOG_FILE_NAME
+    return log_path_for(resolved_db(db_path))
 
 
 def serve_command(
     options: SandboxOptions, port: int, db: str, command: Sequence[str] | None = None
 ) -> list[str]:
-    """The ``ecgrid sandbox serve`` argv for ``options``; flags at their default are left out."""
+    """The ``ecgrid sandbox serve`` argv for ``options``; flags at their default are left out.
+
+    The API key is never on it (see :func:`child_environment`).
+    """
     argv = list(command) if command is not None else [sys.executable, "-m", "ecgrid_cli"]
     argv += ["sandbox", "serve"]
     if options.host != "127.0.0.1":
         argv += ["--host", options.host]
-    argv += ["--port", str(port), "--api-key", options.api_key, "--db", db]
+    argv += ["--port", str(port), "--db", db]
     if options.reset:
         argv.append("--reset")
     if options.latency_ms:
@@ -102,37 +114,51 @@ def serve_command(
     return argv
 
 
+def child_environment(options: SandboxOptions) -> dict[str, str]:
+    """This process's environment plus the sandbox's API key for the child to read."""
+    return {**os.environ, API_KEY_ENV: options.api_key}
+
+
 def start_detached(
     options: SandboxOptions, timeout: float = 10.0, command: Sequence[str] | None = None
 ) -> tuple[int, str]:
     """Start ``ecgrid sandbox serve`` in the background; return ``(pid, base_url)``.
 
     When the pid file names a sandbox that is running and answering, that one is
-    returned instead (with ``reset`` it is stopped and a fresh one started).
+    returned instead. ``reset`` is refused while any sandbox uses the database, with
+    the words of a foreground ``serve --reset``: its data is never wiped from under it.
     ``command`` replaces ``[sys.executable, "-m", "ecgrid_cli"]`` (for tests).
     Raises RuntimeError with a one-line reason, including the end of the log.
     """
     options.validate()
-    db = _resolved_db(options.db_path)
-    runtime_dir(db).mkdir(parents=True, exist_ok=True)
+    db = resolved_db(options.db_path)
+    try:
+        runtime_dir(db).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RuntimeError(_cannot_use(options, exc)) from None
     running = running_detached(db)
     if running is not None:
         pid, url = running
         if options.reset:
-            stop_detached(db)
-        elif options.port in (0, urlsplit(url).port):
+            raise RuntimeError(database_in_use(options.resolved_db_path(), pid))
+        if options.port in (0, urlsplit(url).port):
             return running
-        else:
-            raise RuntimeError(
-                f"a sandbox for {db} is already running at {url} (pid {pid}); "
-                f"stop it before starting one on port {options.port}"
-            )
+        raise RuntimeError(
+            f"a sandbox for {db} is already running at {url} (pid {pid}); "
+            f"stop it before starting one on port {options.port}"
+        )
+    _ensure_database_free(options, db)
+    _ensure_pid_file_free(db)
     port = options.port or _free_port(options.host)
     _ensure_port_free(options.host, port)
     base_url = f"http://{url_host(options.host)}:{port}"
     log_path = log_file_path(db)
     argv = serve_command(options, port, db, command)
-    with open(log_path, "wb") as log:
+    try:
+        log_fd = open_private(log_path, os.O_WRONLY | os.O_TRUNC)
+    except OSError as exc:
+        raise RuntimeError(_cannot_use(options, exc, f" (its log {log_path})")) from None
+    with os.fdopen(log_fd, "wb") as log:
         try:
             process = subprocess.Popen(
                 argv,
@@ -140,13 +166,20 @@ def start_detached(
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 close_fds=True,
+                env=child_environment(options),
                 **_detach_flags(),
             )
         except OSError as exc:
             raise RuntimeError(f"could not start the sandbox ({argv[0]}): {exc}") from None
     _SPAWNED[process.pid] = process
     pid_path = pid_file_path(db)
-    _write_pid_file(pid_path, process.pid, base_url)
+    try:
+        write_pid_file(pid_path, process.pid, base_url, db)
+    except OSError as exc:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        _SPAWNED.pop(process.pid, None)
+        raise RuntimeError(_cannot_use(options, exc, f" (its pid file {pid_path})")) from None
     deadline = time.monotonic() + timeout
     while True:
         code = process.poll()
@@ -170,13 +203,14 @@ def start_detached(
 
 def running_detached(db_path: str | None = None) -> tuple[int, str] | None:
     """``(pid, base_url)`` of the detached sandbox for ``db_path`` if it is up and answering."""
-    pid_path = pid_file_path(db_path)
-    info = _read_pid_file(pid_path)
+    db = resolved_db(db_path)
+    pid_path = pid_file_path(db)
+    info = _read_own_pid_file(pid_path, db)
     if info is None:
         return None
     pid, url = info
     if not _pid_alive(pid):
-        pid_path.unlink(missing_ok=True)
+        _unlink(pid_path)
         return None
     return (pid, url) if answers(url) else None
 
@@ -185,12 +219,15 @@ def stop_detached(db_path: str | None = None) -> int | None:
     """SIGTERM the sandbox named in the pid file, wait up to 5 s, remove the pid file.
 
     Returns its pid, or None when none was running. A pid that now belongs to some
-    other program (the sandbox died and the pid was reused) is left alone.
+    other program (the sandbox died and the pid was reused) is left alone, and so is
+    a pid file that belongs to another database.
     """
-    pid_path = pid_file_path(db_path)
-    info = _read_pid_file(pid_path)
+    db = resolved_db(db_path)
+    pid_path = pid_file_path(db)
+    info = _read_own_pid_file(pid_path, db)
     if info is None:
-        pid_path.unlink(missing_ok=True)
+        if read_pid_file(pid_path) is None:
+            _unlink(pid_path)
         return None
     pid, url = info
     if not _pid_alive(pid) or not _is_sandbox(pid, url):
@@ -242,28 +279,49 @@ def _ensure_port_free(host: str, port: int) -> None:
             raise RuntimeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def _write_pid_file(path: Path, pid: int, base_url: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"pid": pid, "baseUrl": base_url}) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+def _cannot_use(options: SandboxOptions, exc: OSError, what: str = "") -> str:
+    reason = exc.strerror or type(exc).__name__
+    return f"cannot use the database {options.resolved_db_path()}{what}: {reason}"
 
 
-def _read_pid_file(path: Path) -> tuple[int, str] | None:
+def _read_own_pid_file(path: Path, db: str) -> tuple[int, str] | None:
+    """The pid file's ``(pid, base_url)`` when it belongs to ``db`` (older files: assumed)."""
+    info = read_pid_file(path)
+    if info is None or info[2] not in (None, db):
+        return None
+    return info[0], info[1]
+
+
+def _ensure_database_free(options: SandboxOptions, db: str) -> None:
+    """Refuse now, as a foreground ``serve`` would, when another sandbox holds the database."""
+    if db == MEMORY:
+        return
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(document, dict):
-        return None
-    pid, url = document.get("pid"), document.get("baseUrl")
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or not isinstance(url, str):
-        return None
-    return pid, url
+        DatabaseLock.acquire(db, shown=options.resolved_db_path()).release()
+    except StoreError as exc:
+        raise RuntimeError(str(exc)) from None
+
+
+def _ensure_pid_file_free(db: str) -> None:
+    """Two databases whose names share a pid file (``f.db`` and ``f``) cannot both run."""
+    path = pid_file_path(db)
+    info = read_pid_file(path)
+    if info is None or info[2] in (None, db) or not _pid_alive(info[0]):
+        return
+    raise RuntimeError(
+        f"{path} belongs to the running sandbox of {info[2]} (pid {info[0]}); "
+        "give this database a name of its own"
+    )
 
 
 def _forget(pid: int, pid_path: Path) -> None:
     _SPAWNED.pop(pid, None)
-    pid_path.unlink(missing_ok=True)
+    _unlink(pid_path)
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):  # missing, or its directory is not one
+        path.unlink()
 
 
 def _pid_alive(pid: int) -> bool:

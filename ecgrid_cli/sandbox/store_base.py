@@ -26,6 +26,7 @@ from ecgrid_cli.sandbox.records import (
     stamp,
     utc_now,
 )
+from ecgrid_cli.sandbox.runfiles import create_private
 from ecgrid_cli.sandbox.schema import ID_SELECT, INTERCONNECT_SELECT, SCHEMA, SCHEMA_VERSION
 
 MEMORY = ":memory:"
@@ -60,6 +61,8 @@ class StoreBase:
             if reset:
                 _remove_database_files(Path(path))
         try:
+            if path != MEMORY:
+                create_private(Path(path))  # 0600: sqlite gives its -wal and -shm the same mode
             self._conn = sqlite3.connect(path, check_same_thread=False, timeout=5.0)
             self._prepare()
         except sqlite3.DatabaseError as exc:

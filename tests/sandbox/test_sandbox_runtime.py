@@ -267,14 +267,14 @@ def test_latency_delays_everything_but_version(start_sandbox: StartSandbox) -> N
 
 # Stands in for `python -m ecgrid_cli sandbox serve ...` while that command may not exist.
 _SERVE_STUB = """
-import argparse, signal, sys
+import argparse, os, signal, sys
 from ecgrid_cli.sandbox import SandboxOptions, create_server
 parser = argparse.ArgumentParser()
 parser.add_argument("group")
 parser.add_argument("command")
 parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, required=True)
-parser.add_argument("--api-key", required=True)
+parser.add_argument("--api-key", default=os.environ["ECGRID_SANDBOX_API_KEY"])
 parser.add_argument("--db", required=True)
 parser.add_argument("--reset", action="store_true")
 args = parser.parse_args()
@@ -304,7 +304,8 @@ def _exercise_detached(db: Path, command: list[str] | None) -> None:
     pid, url = start_detached(options, timeout=10, command=command)
     try:
         assert answers(url)
-        assert json.loads(pid_file_path(str(db)).read_text()) == {"pid": pid, "baseUrl": url}
+        recorded = json.loads(pid_file_path(str(db)).read_text())
+        assert recorded == {"pid": pid, "baseUrl": url, "db": str(db.resolve())}
         assert (db.parent / "sandbox.log").exists()
         assert start_detached(options, timeout=10, command=command) == (pid, url)  # reused
         assert running_detached(str(db)) == (pid, url)
