@@ -170,7 +170,8 @@ def _check_file(
         resolve_from(app_ctx, from_id) if from_id is not None else app_ctx.own_ecgrid_id()
     )
     source = RowsFile(path, stdin=app_ctx.io.stdin)
-    targets = [_target(raw, default_from) for raw in source.rows(_column)]  # validate first
+    # Validate the whole file first (its columns too), then check.
+    targets = [_target(raw, default_from) for raw in source.rows(columns=_check_columns())]
     source.close()
     if not targets:
         raise UsageError(f"--file {source.name} holds no rows")
@@ -233,6 +234,18 @@ def _column(name: str) -> str:
             "isaqualifier": "qualifier",
             "isaid": "id",
         }.get(text.replace("_", ""), text)
+    )
+
+
+def _check_columns() -> Any:
+    from ecgrid_cli.domain.rows_file import Columns
+
+    return Columns(
+        normalise=_column,
+        accepted=("interconnect_id", "qualifier", "id", "from"),
+        names_row=(("interconnect_id",), ("qualifier", "id")),
+        purpose="name an interconnect",
+        spellings=("interconnect", "isa_qualifier", "isa_id"),
     )
 
 

@@ -249,3 +249,28 @@ def test_check_file_refuses_a_bad_row_before_checking_anything(cli, health, tmp_
         "error: line 3 (row 2): invalid interconnect_id 'abc': expected a positive integer\n"
     )
     assert health.calls == []
+
+
+def test_check_file_refuses_unknown_columns_before_any_request(cli, backend, tmp_path):
+    path = tmp_path / "ics.csv"
+    path.write_text("interconnect_id,notes\n87001,x\n")
+    result = cli("interconnect", "check", "--file", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: --file {path} line 1: unknown column(s) 'notes'; "
+        "accepted columns: interconnect_id, qualifier, id, from\n"
+    )
+    assert backend.calls == []
+
+
+def test_check_file_header_that_names_no_interconnect(cli, backend, tmp_path):
+    path = tmp_path / "ics.csv"
+    path.write_text("qualifier\nZZ\n")
+    result = cli("interconnect", "check", "--file", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: --file {path} line 1: the CSV header lacks the column(s) 'id' needed to "
+        "name an interconnect (interconnect_id, or qualifier and id); accepted columns: "
+        "interconnect_id, qualifier, id, from\n"
+    )
+    assert backend.calls == []
