@@ -135,7 +135,8 @@ def _run(backend: Any, target: Target, deliver: bool, timeout: float, on_poll: A
         ref = PartnerRef(target.qualifier, target.isa_id)
         # The check is for partners in any state: the ID holding the QID, Active or not.
         live = [m for m in backend.find_ids(target.qualifier, target.isa_id) if is_live(m.status)]
-        partner = live[0] if len(live) == 1 else choose_partner(live, ref.qid)
+        by_id = "the interconnect's ID (ecgrid interconnect check INTERCONNECT_ID)"
+        partner = live[0] if len(live) == 1 else choose_partner(live, ref.qid, by_id)
         interconnect = live_interconnect_between(backend, target.from_id, partner.ecgrid_id)
         if interconnect is None:
             raise NotFoundError(

@@ -17,7 +17,7 @@ from typing import Any
 
 from ecgrid_cli import validation
 from ecgrid_cli.domain.compact_map import CompactMap
-from ecgrid_cli.domain.queries import PartnerRef
+from ecgrid_cli.domain.queries import BY_COLUMN, PartnerRef
 from ecgrid_cli.domain.rows_file import Columns, RawRow, RowsFile
 from ecgrid_cli.domain.setup import Onboarding, SetupRequest
 from ecgrid_cli.errors import UsageError
@@ -110,7 +110,7 @@ def request_for(raw: RawRow, defaults: RowDefaults) -> SetupRequest:
         status = defaults.status_for(checked) if checked else status
     return SetupRequest(
         from_id=from_id,
-        partner=PartnerRef(qualifier, isa_id, partner),
+        partner=PartnerRef(qualifier, isa_id, partner, choose_with=BY_COLUMN),
         status=status,
         onboard=_onboarding(values, defaults),
         verify=defaults.verify,

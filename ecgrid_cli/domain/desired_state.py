@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ecgrid_cli import validation
-from ecgrid_cli.domain.queries import PartnerRef
+from ecgrid_cli.domain.queries import BY_COLUMN, BY_KEY, PartnerRef
 from ecgrid_cli.domain.setup import Onboarding
 from ecgrid_cli.errors import UsageError
 
@@ -240,7 +240,7 @@ def _from_document(document: Any, lines: dict[tuple[int, int], int], path: str) 
     return DesiredState(path, tuple(senders), tuple(partners))
 
 
-def _partner(entry: Any, sender: int, where: str) -> DesiredPartner:
+def _partner(entry: Any, sender: int, where: str, choose_with: str = BY_KEY) -> DesiredPartner:
     if not isinstance(entry, dict):
         raise UsageError("a partner must be a table (qualifier + id, or ecgrid_id)")
     unknown = sorted(set(entry) - _PARTNER_KEYS)
@@ -254,6 +254,7 @@ def _partner(entry: Any, sender: int, where: str) -> DesiredPartner:
         validation.qualifier(str(qualifier), "qualifier") if qualifier is not None else None,
         validation.isa_id(str(isa_id), "id") if isa_id is not None else None,
         validation.positive_id(ecgrid_id, "ecgrid_id") if ecgrid_id is not None else None,
+        choose_with=choose_with,
     )
     if ref.ecgrid_id == sender:
         raise UsageError("a partner cannot be your own ECGrid ID")
@@ -356,4 +357,4 @@ def _row(values: dict[str, Any], default_sender: int | None, where: str) -> Desi
         }
     number = validation.positive_id(sender, "from") if sender is not None else default_sender
     assert number is not None
-    return _partner(entry, number, where)
+    return _partner(entry, number, where, BY_COLUMN)

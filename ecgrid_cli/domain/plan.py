@@ -180,7 +180,7 @@ def _item(
             if not registered and desired.onboard is not None:
                 item.action = ONBOARD
                 return item
-            item.partner_id = choose_partner(registered, ref.qid).ecgrid_id
+            item.partner_id = choose_partner(registered, ref.qid, ref.choose_with).ecgrid_id
         elif ref.qualifier is not None:
             find_partner(backend, ref)  # both given: they must agree
         elif ref.ecgrid_id not in live:

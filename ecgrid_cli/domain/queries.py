@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ecgrid_cli.api.backend import Backend
@@ -23,6 +23,11 @@ def live_interconnect_between(backend: Backend, a: int, b: int) -> Interconnect 
     return min(live, key=lambda ic: ic.interconnect_id) if live else None
 
 
+BY_FLAG = "--partner-ecgrid-id N"  # setup of one partner
+BY_COLUMN = "a partner_ecgrid_id column"  # rows files (bulk setup, plan rows)
+BY_KEY = "the partner's ecgrid_id"  # TOML/YAML desired state
+
+
 @dataclass(frozen=True)
 class PartnerRef:
     """How a command names the partner: by QID, by ECGrid ID, or both (then they must agree)."""
@@ -30,13 +35,15 @@ class PartnerRef:
     qualifier: str | None = None
     isa_id: str | None = None
     ecgrid_id: int | None = None
+    # How this command lets the user pick one ID when a QID is ambiguous.
+    choose_with: str = field(default=BY_FLAG, compare=False)
 
     @property
     def qid(self) -> str:
         return f"{self.qualifier}/{self.isa_id}" if self.qualifier else str(self.ecgrid_id)
 
 
-def choose_partner(matches: list[EcgridId], qid: str) -> EcgridId:
+def choose_partner(matches: list[EcgridId], qid: str, choose_with: str = BY_FLAG) -> EcgridId:
     """The single Active match; none -> not found (4), several -> ambiguous (5)."""
     active = [m for m in matches if is_active_id(m.status)]
     if len(active) == 1:
@@ -44,8 +51,7 @@ def choose_partner(matches: list[EcgridId], qid: str) -> EcgridId:
     if len(active) > 1:
         listed = ", ".join(f"{m.ecgrid_id} ({m.description or 'no description'})" for m in active)
         raise ConflictError(
-            f"{len(active)} Active ECGrid IDs match {qid}: {listed}; "
-            "choose one with --partner-ecgrid-id",
+            f"{len(active)} Active ECGrid IDs match {qid}: {listed}; choose one with {choose_with}",
             code="AmbiguousMatch",
             details={"qid": qid, "candidates": [m.ecgrid_id for m in active]},
         )
@@ -77,7 +83,7 @@ def find_partner(backend: Backend, ref: PartnerRef) -> EcgridId:
             )
         return partner
     assert ref.qualifier is not None and ref.isa_id is not None
-    return choose_partner(backend.find_ids(ref.qualifier, ref.isa_id), ref.qid)
+    return choose_partner(backend.find_ids(ref.qualifier, ref.isa_id), ref.qid, ref.choose_with)
 
 
 def same_qid(record: EcgridId, qualifier: str, isa_id: str) -> bool:

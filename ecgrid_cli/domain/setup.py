@@ -79,7 +79,7 @@ def resolve_partner(backend: Backend, request: SetupRequest) -> tuple[EcgridId |
     assert ref.qualifier is not None and ref.isa_id is not None
     registered = [m for m in backend.find_ids(ref.qualifier, ref.isa_id) if is_live(m.status)]
     if registered:
-        return choose_partner(registered, ref.qid), False
+        return choose_partner(registered, ref.qid, ref.choose_with), False
     if request.dry_run:
         return None, True
     new = NewId(

@@ -520,3 +520,13 @@ def test_piped_bulk_output_is_plain(cli, backend, rows_file):
     result = bulk(cli, path)
     assert_plain(result.out)
     assert_plain(result.err)
+
+
+def test_an_ambiguous_row_names_the_column_that_settles_it(cli, backend, tmp_path):
+    rows = tmp_path / "rows.csv"
+    rows.write_text("qualifier,id\nZZ,TWINCO\n")
+    result = cli("interconnect", "setup", "--file", str(rows), "--from", "111111", "--json")
+    assert result.code == 5
+    (row,) = result.json()["rows"]
+    assert row["error"]["message"].endswith("choose one with a partner_ecgrid_id column")
+    assert backend.writes() == []

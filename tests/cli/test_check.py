@@ -274,3 +274,13 @@ def test_check_file_header_that_names_no_interconnect(cli, backend, tmp_path):
         "interconnect_id, qualifier, id, from\n"
     )
     assert backend.calls == []
+
+
+def test_an_ambiguous_partner_says_how_check_can_name_the_interconnect(cli, backend):
+    """check has no --partner-ecgrid-id: the hint is the interconnect's ID."""
+    result = cli("interconnect", "check", "-q", "ZZ", "-i", "TWINCO", "--from", "111111")
+    assert (result.code, result.out) == (5, "")
+    assert result.err == (
+        "error: 2 Active ECGrid IDs match ZZ/TWINCO: 600001 (Twin A), 600002 (Twin B); "
+        "choose one with the interconnect's ID (ecgrid interconnect check INTERCONNECT_ID)\n"
+    )

@@ -274,3 +274,26 @@ def test_a_use_type_the_soap_api_cannot_set_is_refused_before_any_request(
         "the SOAP API has no use type for a new ECGrid ID; leave use_type out\n"
     )
     assert soap.calls == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "hint"),
+    [
+        (
+            "partners.toml",
+            'version = 1\n[[ids]]\necgrid_id = 111111\npartners = [{ qualifier = "ZZ", '
+            'id = "TWINCO" }]\n',
+            "choose one with the partner's ecgrid_id",
+        ),
+        ("partners.csv", "qualifier,id\nZZ,TWINCO\n", "choose one with a partner_ecgrid_id column"),
+    ],
+)
+def test_an_ambiguous_partner_in_a_file_names_the_field_that_settles_it(
+    cli, backend, tmp_path, name, text, hint
+):
+    path = tmp_path / name
+    path.write_text(text)
+    result = cli("--json", "plan", "-f", str(path), "--from", "111111")
+    assert result.code == 5
+    (item,) = result.json()["items"]
+    assert item["error"]["message"].endswith(hint), item["error"]

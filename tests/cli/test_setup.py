@@ -247,7 +247,7 @@ def test_setup_several_active_matches_exit_5_with_candidates(cli, backend):
         "error": {
             "code": "AmbiguousMatch",
             "message": "2 Active ECGrid IDs match ZZ/TWINCO: 600001 (Twin A), 600002 (Twin B); "
-            "choose one with --partner-ecgrid-id",
+            "choose one with --partner-ecgrid-id N",
             "httpStatus": None,
             "details": {"qid": "ZZ/TWINCO", "candidates": [600001, 600002]},
         }
@@ -260,7 +260,7 @@ def test_setup_ambiguous_piped_is_one_line(cli, backend):
     assert result.code == 5
     assert result.err == (
         "error: 2 Active ECGrid IDs match ZZ/TWINCO: 600001 (Twin A), 600002 (Twin B); "
-        "choose one with --partner-ecgrid-id\n"
+        "choose one with --partner-ecgrid-id N\n"
     )
 
 

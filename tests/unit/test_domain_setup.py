@@ -61,7 +61,7 @@ def test_choose_partner_two_active_is_ambiguous():
     assert err.code == "AmbiguousMatch"
     assert err.message == (
         "2 Active ECGrid IDs match 01/PARTNERCO: 1 (East), 2 (West); "
-        "choose one with --partner-ecgrid-id"
+        "choose one with --partner-ecgrid-id N"
     )
     assert err.details == {"qid": QID, "candidates": [1, 2]}
 
