@@ -59,10 +59,14 @@ def check_interconnect(
     ic = interconnect
     tp1 = backend.get_id(ic.ecgrid_id_from)
     tp2 = backend.get_id(ic.ecgrid_id_to)
-    checks = [_status(ic), _traffic(ic), _ids(tp1, tp2), _moves(tp1, tp2, now())]
     delivery = None
     if deliver:
         delivery = prove_delivery(backend, ic, timeout=timeout, on_poll=on_poll)
+        if delivery.verdict == DELIVERED:
+            # The test file was traffic: the checks read the interconnect as it is now.
+            ic = backend.get_interconnect(ic.interconnect_id)
+    checks = [_status(ic), _traffic(ic), _ids(tp1, tp2), _moves(tp1, tp2, now())]
+    if delivery is not None:
         passed = delivery.verdict == DELIVERED
         reason = (
             f"test parcel {delivery.parcel_id} delivered"

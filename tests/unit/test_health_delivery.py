@@ -263,10 +263,25 @@ def test_every_failing_check_is_an_issue(backend):
 
 def test_delivery_adds_a_fifth_check(backend, monkeypatch):
     monkeypatch.setattr(delivery, "FIRST_POLL_SECONDS", 0.0)
-    health = check(backend, an_interconnect(**TRAFFIC), deliver=True, timeout=1)
+    ic = backend.interconnects[5] = an_interconnect(**TRAFFIC)
+    health = check(backend, ic, deliver=True, timeout=1)
     assert health.healthy is True
     assert health.checks[-1].name == "delivery"
     assert health.checks[-1].reason == f"test parcel {health.delivery.parcel_id} delivered"
+
+
+def test_a_delivered_test_file_counts_as_traffic_in_the_same_run(backend, monkeypatch):
+    """The traffic row is read after the delivery: the test file went out, so only the
+    partner's direction can still be missing (it said neither direction had traffic)."""
+    monkeypatch.setattr(delivery, "FIRST_POLL_SECONDS", 0.0)
+    quiet = an_interconnect()
+    # What the server records once the test parcel is delivered.
+    backend.interconnects[5] = an_interconnect(lastTrafficOutbound="2025-06-01T11:59:00Z")
+    health = check(backend, quiet, deliver=True, timeout=1)
+    traffic = next(c for c in health.checks if c.name == "traffic")
+    assert (traffic.passed, traffic.reason) == (False, f"no traffic recorded {PARTNER} → {ME}")
+    assert health.interconnect.last_traffic_outbound is not None
+    assert health.checks[-1].name == "delivery" and health.checks[-1].passed
 
 
 def test_failed_delivery_makes_it_unhealthy(backend, monkeypatch):
