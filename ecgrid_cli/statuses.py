@@ -75,6 +75,22 @@ def interconnect_status_for(api: str, value: str) -> str:
     return INTERCONNECT_SOAP_TO_REST.get(word, word)
 
 
+def creation_refusal(api: str, status: str | None, initial: tuple[str, ...]) -> str | None:
+    """Why ``status`` (the API's word) cannot be a new interconnect's status, or None."""
+    if status is None or status in initial:
+        return None
+
+    def shown(word: str) -> str:
+        other = INTERCONNECT_SOAP_TO_REST.get(word) if api == SOAP else None
+        return f"{word} ({other})" if other else word
+
+    asked = shown(status) if api == SOAP else status
+    return (
+        f"the {api.upper()} API cannot create an interconnect in status {asked}: "
+        f"choose one of {', '.join(map(shown, initial))}"
+    )
+
+
 def is_live(status: str | None) -> bool:
     """True unless the interconnect (or ID) has ended: Terminated (REST) or Canceled (SOAP)."""
     return status is None or status.strip().lower() not in _ENDED

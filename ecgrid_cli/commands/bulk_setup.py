@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ecgrid_cli import context, validation
-from ecgrid_cli.commands.options import resolve_from, wanted_status
+from ecgrid_cli.commands.options import refuse_uncreatable, resolve_from, wanted_status
 from ecgrid_cli.commands.setup_results import row_display, row_document
 from ecgrid_cli.output.layouts import BULK_TABLE
 from ecgrid_cli.output.views import Finish, Result, Stream, Table
@@ -52,7 +52,10 @@ def bulk_setup(
         verify_timeout=verify_timeout,
         dry_run=dry_run,
         id_use_type=backend.capabilities.id_use_type,
+        initial_statuses=backend.capabilities.initial_statuses,
+        api=api,
     )
+    refuse_uncreatable(backend, defaults.status)
     source = RowsFile(path, stdin=app_ctx.io.stdin)
     try:
         checked = validate(source, defaults)

@@ -15,6 +15,7 @@ from ecgrid_cli.commands.options import (
     DryRunFlag,
     FromOption,
     StatusToCreate,
+    refuse_uncreatable,
     resolve_from,
     wanted_status,
 )
@@ -178,6 +179,7 @@ def single_setup(app_ctx: context.AppContext, request) -> Result:
     from ecgrid_cli.output.progress import spinner
 
     backend = app_ctx.backend()
+    refuse_uncreatable(backend, request.status)
     label = "waiting for the test parcel's verdict"
     with spinner(app_ctx.io, app_ctx.options, label, wanted=request.verify) as progress:
         result = run_setup(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ecgrid_cli import context, validation
 from ecgrid_cli.errors import UsageError
-from ecgrid_cli.statuses import interconnect_status_for
+from ecgrid_cli.statuses import REST, STATUSES, creation_refusal, interconnect_status_for
 
 STATUS_HELP = (
     "Interconnect status, REST or SOAP word in any case (Active, Suspended, Completed, ...)."
@@ -59,7 +59,24 @@ InterconnectArg = Annotated[
 def wanted_status(app_ctx: context.AppContext, value: str | None) -> str | None:
     """``--status`` in either vocabulary, as the word the API in use understands."""
     checked = validation.status(value)
-    return None if checked is None else interconnect_status_for(app_ctx.api(), checked)
+    if checked is None:
+        return None
+    api = app_ctx.api()
+    word = interconnect_status_for(api, checked)
+    if api == REST and word not in STATUSES:  # a SOAP word with no REST counterpart
+        raise UsageError(
+            f"invalid --status {value!r}: the REST API has no such status (it is a SOAP "
+            f"word with no REST counterpart); choose one of {', '.join(STATUSES)}",
+            details={"field": "--status", "value": value},
+        )
+    return word
+
+
+def refuse_uncreatable(backend: Any, status: str | None, where: str = "") -> None:
+    """Before any request: a status the API cannot create an interconnect in."""
+    refusal = creation_refusal(backend.api, status, backend.capabilities.initial_statuses)
+    if refusal:
+        raise UsageError(where + refusal)
 
 
 def resolve_from(app_ctx: context.AppContext, from_id: str | None) -> int:

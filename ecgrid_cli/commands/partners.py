@@ -15,6 +15,7 @@ from ecgrid_cli.commands.options import (
     StatusFilter,
     StatusToCreate,
     YesFlag,
+    refuse_uncreatable,
     resolve_from,
     wanted_status,
 )
@@ -60,6 +61,7 @@ def create(
     from ecgrid_cli.domain.queries import live_interconnect_between
 
     backend = app_ctx.backend()
+    refuse_uncreatable(backend, wanted)
     # Checked first so that the answer does not depend on faults: an existing pair is
     # always exit 5, and a write whose answer is lost is known to be about this pair.
     existing = live_interconnect_between(backend, source, target)

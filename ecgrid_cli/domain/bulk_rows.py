@@ -21,6 +21,7 @@ from ecgrid_cli.domain.queries import BY_COLUMN, PartnerRef
 from ecgrid_cli.domain.rows_file import Columns, RawRow, RowsFile
 from ecgrid_cli.domain.setup import Onboarding, SetupRequest
 from ecgrid_cli.errors import UsageError
+from ecgrid_cli.statuses import creation_refusal
 
 COLUMN_ALIASES = {
     "isaqualifier": "qualifier",
@@ -75,6 +76,8 @@ class RowDefaults:
     verify_timeout: float = 60.0
     dry_run: bool = False
     id_use_type: bool = True  # the API can give a new ID a use type (Capabilities.id_use_type)
+    initial_statuses: tuple[str, ...] | None = None  # what a create may ask for (None: any)
+    api: str = "rest"  # for messages: the API whose limits these are
 
 
 def _blank(value: Any) -> bool:
@@ -108,6 +111,10 @@ def request_for(raw: RawRow, defaults: RowDefaults) -> SetupRequest:
     if not _blank(values.get("status")):
         checked = validation.status(str(values["status"]), "status")
         status = defaults.status_for(checked) if checked else status
+        if defaults.initial_statuses is not None:
+            refusal = creation_refusal(defaults.api, status, defaults.initial_statuses)
+            if refusal:
+                raise UsageError(f"status {values['status']!r}: {refusal}")
     return SetupRequest(
         from_id=from_id,
         partner=PartnerRef(qualifier, isa_id, partner, choose_with=BY_COLUMN),

@@ -44,6 +44,7 @@ from ecgrid_cli.statuses import (
     INTERCONNECT_SOAP_TO_REST,
     SOAP_INTERCONNECT_STATUSES,
     STATUSES,
+    creation_refusal,
     is_live,
 )
 
@@ -453,11 +454,9 @@ class FakeBackend:
         token: str | None,
         reconcile: Reconcile[Interconnect],
     ) -> Interconnect:
-        if self.api == "soap" and status not in (None, "Completed", "Pending"):
-            raise UsageError(
-                f"the SOAP API cannot create an interconnect in status {status}: "
-                "only Completed (Active, the default) or Pending (Development)"
-            )
+        refusal = creation_refusal(self.api, status, self.capabilities.initial_statuses)
+        if refusal:  # as the real backends refuse (SOAP locally, REST on the server)
+            raise UsageError(refusal)
 
         def write() -> Interconnect:
             stored = self._status_in(status) or "Active"

@@ -149,3 +149,59 @@ def test_a_typed_number_json_cannot_carry_is_a_usage_error(cli, backend, number)
         f"error: invalid -F 'ecGridId={number}': the number is out of range for JSON\n"
     )
     assert backend.calls == []
+
+
+# -- statuses an interconnect cannot be created in -------------------------------------------
+
+REST_REFUSAL = (
+    "the REST API cannot create an interconnect in status Terminated: "
+    "choose one of Development, Active, Preproduction, Suspended"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("partners", "create", "--from", "111111", "--to", "445566"),
+        ("interconnect", "setup", "-q", "12", "-i", "5551234567", "--from", "111111"),
+    ],
+    ids=["create", "setup"],
+)
+def test_a_status_rest_cannot_create_is_refused_before_any_request(cli, backend, args):
+    """Like SOAP (refused locally, exit 2), not sent for the server to refuse (exit 1)."""
+    result = cli(*args, "--status", "Terminated")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"error: {REST_REFUSAL}\n"
+    assert backend.calls == []
+
+
+def test_a_bulk_row_in_a_status_rest_cannot_create_is_refused_before_any_request(
+    cli, backend, tmp_path
+):
+    rows = tmp_path / "rows.csv"
+    rows.write_text("qualifier,id,status\n01,PARTNERCO,Active\n12,5551234567,terminated\n")
+    result = cli("interconnect", "setup", "--file", str(rows), "--from", "111111")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: 1 invalid row(s) in --file {rows}, nothing was sent: "
+        f"line 3 (row 2): status 'terminated': {REST_REFUSAL}\n"
+    )
+    assert backend.calls == []
+
+
+def test_a_soap_only_status_is_refused_over_rest_before_any_request(cli, backend):
+    """Problem is SOAP's word alone: over REST it was sent, and the server refused it."""
+    result = cli("partners", "count", "111111", "--status", "problem")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: invalid --status 'problem': the REST API has no such status (it is a SOAP "
+        "word with no REST counterpart); choose one of Development, Active, Preproduction, "
+        "Suspended, Terminated\n"
+    )
+    assert backend.calls == []
+
+
+def test_a_soap_only_status_is_sent_over_soap(cli, soap):
+    result = cli("partners", "count", "111111", "--status", "problem", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["status"] == "Problem"

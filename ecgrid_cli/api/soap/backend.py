@@ -19,7 +19,7 @@ from ecgrid_cli.api.soap import wire
 from ecgrid_cli.api.soap.dataset import counts_by_status
 from ecgrid_cli.api.soap.transport import SoapTransport
 from ecgrid_cli.errors import InvalidResponseError, UsageError
-from ecgrid_cli.statuses import SOAP, SOAP_INTERCONNECT_STATUSES
+from ecgrid_cli.statuses import SOAP, SOAP_INTERCONNECT_STATUSES, creation_refusal
 
 # MaxDays is "within the last N days": the most a short holds covers all of history,
 # whether the service reads 0 as "no limit" or as "today".
@@ -158,11 +158,9 @@ class SoapBackend:
         token: str | None,
         reconcile: Reconcile[Interconnect],
     ) -> Interconnect:
-        if status not in (None, "Completed", "Pending"):
-            raise UsageError(
-                f"the SOAP API cannot create an interconnect in status {status}: "
-                "only Completed (Active, the default) or Pending (Development)"
-            )
+        refusal = creation_refusal(SOAP, status, self.capabilities.initial_statuses)
+        if refusal:
+            raise UsageError(refusal)
         return self.transport.call(
             "InterconnectAdd",
             [
