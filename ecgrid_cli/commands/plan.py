@@ -140,13 +140,17 @@ def _plan_result(the_plan: Any, *, detailed: bool, saved_to: str | None) -> Resu
         notes.append(f"saved the plan to {saved_to}; run 'ecgrid apply {saved_to}' to carry it out")
     error = None
     if the_plan.errors:
-        first = the_plan.errors[0].error
+        # One kind of failure keeps its code (4 not found, 5 ambiguous); mixed kinds are
+        # exit 1, as in bulk setup.
+        failures = [item.error for item in the_plan.errors if item.error is not None]
+        kinds = {failure.kind for failure in failures}
+        codes = {failure.code for failure in failures}
         error = EcgridError(
             f"{len(the_plan.errors)} partner(s) of the file cannot be resolved: "
             + "; ".join(f"{i.where}: {i.error.message}" for i in the_plan.errors[:3]),
-            code=first.code if first else "PlanError",
+            code=codes.pop() if len(codes) == 1 else "PlanError",
         )
-        error.kind = first.kind if first else "error"
+        error.kind = kinds.pop() if len(kinds) == 1 else "error"
     pending = counts["changes"] + counts["drift"] + counts["unmanaged"]
     code = int(ExitCode.NOT_AS_WANTED) if detailed and pending else 0
     return Result(

@@ -297,3 +297,15 @@ def test_an_ambiguous_partner_in_a_file_names_the_field_that_settles_it(
     assert result.code == 5
     (item,) = result.json()["items"]
     assert item["error"]["message"].endswith(hint), item["error"]
+
+
+def test_plan_with_unresolvable_partners_of_mixed_kinds_exits_1(cli, backend, tmp_path):
+    """Not found (4) and ambiguous (5) together: exit 1 and code PlanError, as bulk does."""
+    path = tmp_path / "partners.toml"
+    path.write_text(
+        'version = 1\n[[ids]]\necgrid_id = 111111\npartners = [\n  { qualifier = "ZZ", '
+        'id = "NOBODY" },\n  { qualifier = "ZZ", id = "TWINCO" },\n]\n'
+    )
+    result = cli("plan", "-f", str(path), "--json")
+    assert result.code == 1
+    assert result.err_json()["error"]["code"] == "PlanError"
