@@ -149,7 +149,9 @@ def set_(
 
     profile = config_file.update(path, change)
     shown = mask(parsed) if stored in SECRET_KEYS else parsed
-    return Result(None, None, notes=[f"set {key} = {shown} in profile {profile!r} ({path})"])
+    # Nothing on stdout for people (the note says it); with --json, what was set.
+    document = {"profile": profile, "key": key, "value": shown, "configPath": str(path)}
+    return Result(document, None, notes=[f"set {key} = {shown} in profile {profile!r} ({path})"])
 
 
 def _plain(document: Any) -> dict[str, Any]:
@@ -228,4 +230,5 @@ def use(ctx: typer.Context, profile: Annotated[str, typer.Argument(metavar="PROF
         known = ", ".join(sorted(data.get("profiles", {}))) or "none"
         raise UsageError(f"profile {profile!r} is not defined in {path} (profiles: {known})")
     config_file.update(path, lambda document: config_file.set_default_profile(document, profile))
-    return Result(None, None, notes=[f"default profile is now {profile!r}"])
+    document = {"defaultProfile": profile, "configPath": str(path)}
+    return Result(document, None, notes=[f"default profile is now {profile!r}"])

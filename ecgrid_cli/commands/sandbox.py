@@ -166,6 +166,12 @@ def serve(
             pid, base_url = start_detached(options)
         except RuntimeError as exc:
             raise UsageError(str(exc)) from None
+        if context.get(ctx).flags.json:  # `ecgrid --json sandbox serve --detach`
+            import json
+
+            started = {"url": base_url, "pid": pid, "apiKey": shown_key, "stop": _stop_command(db)}
+            lines(io, json.dumps(started, indent=2))
+            return
         lines(
             io,
             f"ECGrid sandbox running in the background at {base_url} (pid {pid})",

@@ -471,3 +471,20 @@ def test_logout_when_the_server_already_ended_the_session(cli, backend):
     result = cli("auth", "logout", "--json")
     assert result.code == 0
     assert (result.json()["loggedOut"], result.json()["endedOnServer"]) == (True, False)
+
+
+def test_config_use_and_set_answer_global_json_with_a_document(cli, config_path):
+    """Nothing on stdout for people; `ecgrid --json config ...` gets what changed."""
+    used = cli("--json", "config", "use", "sandbox")
+    assert (used.code, used.err) == (0, "")
+    assert used.json() == {"defaultProfile": "sandbox", "configPath": str(config_path)}
+    assigned = cli("--json", "--profile", "prod", "config", "set", "api-key", "-", stdin=PROD_KEY)
+    assert (assigned.code, assigned.err) == (0, "")
+    assert assigned.json() == {
+        "profile": "prod",
+        "key": "api-key",
+        "value": "****1234",
+        "configPath": str(config_path),
+    }
+    plain = cli("config", "use", "prod")
+    assert (plain.code, plain.out, plain.err) == (0, "", "default profile is now 'prod'\n")

@@ -129,6 +129,18 @@ def test_the_default_database_needs_no_db_flag(cli, home) -> None:
     assert not answers(url)
 
 
+def test_global_json_gets_the_started_sandbox_as_a_document(cli, home) -> None:
+    db = home / "j.db"
+    started = cli("--json", "sandbox", "serve", "--detach", "--port", "0", "--db", str(db))
+    assert (started.code, started.err) == (0, "")
+    document = json.loads(started.out)
+    assert set(document) == {"url", "pid", "apiKey", "stop"}
+    assert running_detached(str(db)) == (document["pid"], document["url"])
+    assert document["apiKey"] == "sandbox-key-0000"
+    assert document["stop"] == f"ecgrid sandbox stop --db {db}"
+    assert answers(document["url"])
+
+
 def test_a_pid_file_of_another_database_is_never_used(home) -> None:
     """``f.db`` and ``f`` share the name ``f.pid``: stopping ``f`` leaves ``f.db`` alone."""
     db, twin = home / "f.db", home / "f"
