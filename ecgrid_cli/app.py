@@ -5,6 +5,7 @@ nothing below it prints errors or calls ``sys.exit``.
 """
 
 import contextlib
+import errno
 import importlib
 import signal
 import sys
@@ -167,6 +168,9 @@ def root(
     configure_output(app_ctx, {})
 
 
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
 def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
     """Run the CLI and return its exit code; never lets a traceback reach the user."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -176,6 +180,7 @@ def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
         # Typer and Click print help and usage to sys.stdout: point it at this run's stdout.
         with contextlib.redirect_stdout(app_ctx.io.stdout):
             result = app(args=args, prog_name="ecgrid", standalone_mode=False, obj=app_ctx)
+        app_ctx.io.flush_out()  # a write that fails at the end is an error too (> /dev/full)
         if result == ExitCode.INTERRUPTED:
             # Typer turns Ctrl+C into a bare exit code 130; report it like any error.
             raise KeyboardInterrupt
@@ -198,6 +203,10 @@ def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
     except Exception as err:  # the last line of defence: one line, never a traceback
         if _is_click_error(err):
             return _report_click_error(app_ctx, err, args)
+        if isinstance(err, OSError) and err.errno in _WRITE_FAILURES:
+            # Help and usage that Click writes itself (> /dev/full, a full disk).
+            _report(app_ctx, "OutputError", f"cannot write the output: {err.strerror}", None)
+            return int(ExitCode.ERROR)
         _report(app_ctx, "InternalError", f"unexpected error: {type(err).__name__}: {err}", None)
         return int(ExitCode.ERROR)
     finally:

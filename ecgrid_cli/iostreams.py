@@ -158,10 +158,27 @@ class IOStreams:
 
     def out(self, text: str) -> None:
         """Raw stdout (the output layer redacts before it calls this)."""
-        try:
+        with self._writing_stdout():
             self.stdout.write(text)
+
+    def flush_out(self) -> None:
+        """Flush stdout at the end of a run, so a failed write is reported, not lost."""
+        with self._writing_stdout():
+            self.stdout.flush()
+
+    @contextlib.contextmanager
+    def _writing_stdout(self):
+        try:
+            yield
         except BrokenPipeError:
             raise ReaderGone from None
+        except ClosedStreamError:
+            raise
+        except OSError as exc:  # a full disk (> /dev/full), a quota, an I/O error
+            from ecgrid_cli.errors import EcgridError
+
+            message = f"cannot write the output: {exc.strerror or exc}"
+            raise EcgridError(message, code="OutputError") from None
 
     def err(self, line: str, *, redacted: bool = False) -> None:
         """One line on stderr, redacted (unless the caller already redacted it: JSON)."""

@@ -232,6 +232,37 @@ def test_a_closed_stdout_is_one_clean_line(args, attack_home, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["config", "list"], ["--json", "config", "list"]],
+    ids=["version", "help", "table", "json"],
+)
+def test_a_full_disk_on_stdout_is_one_clean_line(args, attack_home, tmp_path):
+    """Output that cannot be written (> /dev/full) is an error, not lost with exit 0."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [*ecgrid_command(), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=isolated_env(attack_home),
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    if args[0] == "--json":
+        assert lines == [
+            '{"error": {"code": "OutputError", "message": "cannot write the output: No space '
+            'left on device", "httpStatus": null, "details": null}}'
+        ]
+    else:
+        assert lines == ["error: cannot write the output: No space left on device"]
+
+
 def test_a_closed_stdin_is_a_clean_usage_error(attack_cli, attack_home):
     run = attack_cli("config", "set", "api-key", "-", preexec_fn=lambda: os.close(0))
     assert "AttributeError" not in run.err and "unexpected error" not in run.err, run.describe()
