@@ -204,7 +204,7 @@ complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && not __fish_seen_su
 complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && not __fish_seen_subcommand_from serve stop' -l help -s h -d 'Show help.'
 complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && __fish_seen_subcommand_from serve' -l host -r -d 'Address to bind; anything but loopback needs your own --api-key'
 complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && __fish_seen_subcommand_from serve' -l port -r -d 'Port; 0 picks a free one'
-complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && __fish_seen_subcommand_from serve' -l api-key -r -d 'Key clients must send'
+complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && __fish_seen_subcommand_from serve' -l api-key -r -d 'Key clients must send (default: $ECGRID_SANDBOX_API_KEY, else sandbox-key-0000)'
 complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && __fish_seen_subcommand_from serve' -l db -r -d 'SQLite file (default: user data dir)'
 complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && __fish_seen_subcommand_from serve' -l reset -d 'Wipe and reseed the data'
 complete -c ecgrid -n '__fish_seen_subcommand_from sandbox && __fish_seen_subcommand_from serve' -l latency-ms -r -d 'Delay every request by N ms'

@@ -203,10 +203,12 @@ def test_login_expiry(start_sandbox, runner_for, home) -> None:
         (rest, "-v", "ids", "get", str(PARTNERCO_ID), "--json"),
         (soap, "-v", "partners", "count", str(OWN_ID), "--json"),
     )
-    for result in expired:
+    # Each says how to log in again over its own API.
+    relogins = ("'ecgrid auth login'", "'ecgrid --api soap auth login'")
+    for result, relogin in zip(expired, relogins, strict=True):
         assert result.code == 3, result.describe()
         assert result.out == ""
-        assert "ecgrid auth login" in result.err, result.err  # says to log in again
+        assert f"run {relogin} again" in result.err, result.err
     assert expired[0].err_json()["error"]["code"] == "SessionExpired"
     assert expired[1].err_json()["error"]["code"] == "SessionTimeout"
 
