@@ -10,6 +10,7 @@ leaves no process behind. Each suite wraps these in its own fixture and failure 
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import re
 import subprocess
@@ -89,3 +90,19 @@ def stop(proc: subprocess.Popen[str]) -> None:
             proc.wait(timeout=STOP_TIMEOUT_SECONDS)
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie child of ours is reaped, not alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours would still answer: reap it if it is one.
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True

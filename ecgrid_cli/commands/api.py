@@ -140,27 +140,31 @@ def _typed(pair: str, value: str) -> Any:
 
 
 def _read_field_file(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read(MAX_INPUT_BYTES + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
-    if len(text) > MAX_INPUT_BYTES:
-        raise UsageError(f"-F @{path} is larger than {MAX_INPUT_BYTES // 2**20} MiB")
-    return text
+    return _read_bounded(path, cannot=f"cannot read {path}", named=f"-F @{path}")
 
 
-def _read_input(app_ctx: context.AppContext, source: str) -> Any:
+def _read_bounded(source: str, *, cannot: str, named: str, stdin: Any = None) -> str:
+    """A file (or stdin for '-') of at most MAX_INPUT_BYTES: /dev/zero is refused."""
     try:
-        if source == "-":
-            text = app_ctx.io.stdin.read(MAX_INPUT_BYTES + 1)
+        if source == "-" and stdin is not None:
+            text = stdin.read(MAX_INPUT_BYTES + 1)
         else:
             with open(source, encoding="utf-8") as handle:
                 text = handle.read(MAX_INPUT_BYTES + 1)
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read --input {source}: {exc}") from None
+        raise UsageError(f"{cannot}: {exc}") from None
     if len(text) > MAX_INPUT_BYTES:
-        raise UsageError(f"--input {source} is larger than 1 MiB")
+        raise UsageError(f"{named} is larger than {MAX_INPUT_BYTES // 2**20} MiB")
+    return text
+
+
+def _read_input(app_ctx: context.AppContext, source: str) -> Any:
+    text = _read_bounded(
+        source,
+        cannot=f"cannot read --input {source}",
+        named=f"--input {source}",
+        stdin=app_ctx.io.stdin,
+    )
     try:
         return json.loads(text) if text.strip() else None
     except (ValueError, RecursionError) as exc:

@@ -221,3 +221,15 @@ def cli():
 @pytest.fixture
 def config_path(tmp_path):
     return tmp_path / "cfg" / "config.toml"
+
+
+@pytest.fixture
+def rows_file(tmp_path):
+    """``rows_file(text, name="rows.csv") -> path``: a bulk rows file under tmp_path."""
+
+    def write(text: str, name: str = "rows.csv") -> str:
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+
+    return write

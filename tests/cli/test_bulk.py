@@ -13,16 +13,6 @@ FILE_ROWS = "qualifier,id\n01,PARTNERCO\n12,5551234567\n01,PARTNER001\n"
 PINNED = ("--from", "111111", "--concurrency", "1")
 
 
-@pytest.fixture
-def rows_file(tmp_path):
-    def write(text: str, name: str = "rows.csv") -> str:
-        path = tmp_path / name
-        path.write_text(text)
-        return str(path)
-
-    return write
-
-
 def bulk(cli, path, *extra, **kwargs):
     return cli("interconnect", "setup", "--file", path, *PINNED, *extra, **kwargs)
 

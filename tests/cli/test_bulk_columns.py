@@ -15,16 +15,6 @@ NAMING = "needed to name a partner (qualifier and id, or partner_ecgrid_id)"
 PINNED = ("--from", "111111", "--concurrency", "1")
 
 
-@pytest.fixture
-def rows_file(tmp_path):
-    def write(text: str, name: str = "rows.csv") -> str:
-        path = tmp_path / name
-        path.write_text(text)
-        return str(path)
-
-    return write
-
-
 def setup_file(cli, path, *extra):
     return cli("interconnect", "setup", "--file", path, *PINNED, *extra)
 

@@ -31,6 +31,7 @@ from e2e_support import (
     in_parallel,
     run_parallel,
 )
+from sandbox_process import alive
 
 pytestmark = pytest.mark.e2e
 
@@ -244,14 +245,14 @@ def test_detached_sandbox_serves_and_stops(runner_for, tmp_path) -> None:
         stopped = run("sandbox", "stop", "--db", str(db))
         assert stopped.code == 0, stopped.describe()
         assert str(pid) in stopped.err
-        assert not _alive(pid)
+        assert not alive(pid)
         nothing = run("sandbox", "stop", "--db", str(db))
         assert nothing.code == 0, nothing.describe()
         assert "no background sandbox" in nothing.err
     finally:
         info = _pid_info(db)
         for candidate in {pid, info and info.get("pid")} - {None}:
-            if _alive(candidate):
+            if alive(candidate):
                 os.kill(candidate, signal.SIGTERM)
 
 
@@ -260,18 +261,3 @@ def _pid_info(db) -> dict | None:
         return json.loads((db.parent / "sandbox.pid").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours would still answer: reap it if it is one.
-    with contextlib.suppress(ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    return True

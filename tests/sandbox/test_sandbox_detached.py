@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sandbox_process import alive
 from sandbox_support import Api
 
 import ecgrid_cli
@@ -67,7 +68,7 @@ def cli(home: Path) -> Iterator[Callable[..., Ran]]:
     finally:
         for db in databases:
             pid = _recorded_pid(db)
-            if stop_detached(db) is None and pid is not None and _alive(pid):
+            if stop_detached(db) is None and pid is not None and alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -76,14 +77,6 @@ def _recorded_pid(db: str | None) -> int | None:
         return int(json.loads(pid_file_path(db).read_text(encoding="utf-8"))["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _started(result: Ran) -> tuple[int, str]:
