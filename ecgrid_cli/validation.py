@@ -105,6 +105,8 @@ def choice(value: str | None, option: str, choices: tuple[str, ...]) -> str | No
     """One of ``choices`` in any case, returned as spelled there; None stays None."""
     if value is None:
         return None
+    if not isinstance(value, str):  # a number or a table where a word belongs (TOML, YAML)
+        raise _invalid(option, value, f"choose one of {', '.join(choices)}")
     for known in choices:
         if known.lower() == value.strip().lower():
             return known

@@ -166,9 +166,24 @@ def _read_input(app_ctx: context.AppContext, source: str) -> Any:
         stdin=app_ctx.io.stdin,
     )
     try:
-        return json.loads(text) if text.strip() else None
+        return (
+            json.loads(text, parse_constant=_not_json, parse_float=_finite)
+            if text.strip()
+            else None
+        )
     except (ValueError, RecursionError) as exc:
         raise UsageError(f"--input {source} is not valid JSON: {exc}") from None
+
+
+def _not_json(word: str) -> Any:
+    raise ValueError(f"{word} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text} is out of range for JSON")
+    return number
 
 
 def _pages(backend: Any, method: str, path: str, body: Any, query: Any) -> Iterator[Any]:

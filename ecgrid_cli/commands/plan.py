@@ -125,7 +125,7 @@ def _refuse_use_types(backend: Any, desired: Any) -> None:
     if where:
         listed = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
         raise UsageError(
-            f"{len(where)} problem(s) in {desired.source}, nothing was sent: {listed}: "
+            f"{len(where)} problem(s) in -f {desired.source}, nothing was sent: {listed}: "
             f"the {backend.api.upper()} API has no use type for a new ECGrid ID; leave use_type out"
         )
 

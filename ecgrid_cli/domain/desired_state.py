@@ -278,6 +278,8 @@ def _onboard(value: Any, ref: PartnerRef) -> Onboarding:
     if ref.qualifier is None:
         raise UsageError("onboarding needs the partner's qualifier and id")
     description = value.get("description")
+    if description is not None and not isinstance(description, str):
+        raise UsageError(f"onboard.description must be text, not {description!r}")
     return Onboarding(
         mailbox_id=validation.positive_id(value.get("mailbox"), "onboard.mailbox"),
         description=validation.free_text(str(description), "onboard.description")

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
-import io
-import json
 import os
 import stat
 import tempfile
@@ -163,7 +161,9 @@ class RowsFile:
         try:
             first = _first_significant_byte(handle)
             if first in (b"[", b"{"):
-                yield from _json_rows(handle, self, normalise, columns, lines=first == b"{")
+                from ecgrid_cli.domain.rows_json import json_rows
+
+                yield from json_rows(handle, self, normalise, columns, lines=first == b"{")
             else:
                 yield from _csv_rows(handle, self, normalise, columns)
         finally:
@@ -307,91 +307,3 @@ class _LineCounter:
         text = next(self._lines)
         self.line += 1
         return text.lstrip("\ufeff") if self.line == 1 else text
-
-
-def _json_rows(
-    handle: BinaryIO,
-    source: RowsFile,
-    normalise: Any,
-    accepted: Columns | None,
-    *,
-    lines: bool,
-) -> Iterator[RawRow]:
-    """Objects of a JSON array (``[{...}, ...]``) or JSON lines, one at a time."""
-    decoder = json.JSONDecoder()
-    reader = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
-    buffer = ""
-    line = 1
-    number = 0
-    opened = lines  # JSON lines have no opening bracket
-    closed = False
-    while True:
-        try:
-            chunk = reader.read(_CHUNK)
-        except UnicodeDecodeError:
-            raise source.fail("is not UTF-8 text") from None
-        buffer += chunk
-        position = 0
-        while True:
-            position, line = _skip_space(buffer, position, line, allow_comma=opened)
-            if position >= len(buffer):
-                break
-            if not opened:
-                if buffer[position] != "[":
-                    raise source.fail("JSON input must be an array of objects", line)
-                opened, position = True, position + 1
-                continue
-            if not lines and buffer[position] == "]":
-                closed, position = True, position + 1
-                position, line = _skip_space(buffer, position, line, allow_comma=False)
-                if position < len(buffer):
-                    raise source.fail("holds data after the end of the JSON array", line)
-                break
-            try:
-                item, end = decoder.raw_decode(buffer, position)
-            except RecursionError:
-                raise source.fail("holds a JSON value nested too deeply", line) from None
-            except ValueError as exc:
-                if not chunk:  # no more input: the document is broken, not unfinished
-                    raise source.fail(f"is not valid JSON: {exc.msg}", line) from None
-                if len(buffer) - position > MAX_LINE_BYTES:
-                    raise source.fail(
-                        f"holds a JSON object larger than {MAX_LINE_BYTES // 1024} KiB", line
-                    ) from None
-                break
-            if not isinstance(item, dict):
-                raise source.fail("JSON input must be an array of objects", line)
-            if end - position > MAX_LINE_BYTES:
-                raise source.fail(
-                    f"holds a JSON object larger than {MAX_LINE_BYTES // 1024} KiB", line
-                )
-            number += 1
-            values = {normalise(str(key).strip().lower()): value for key, value in item.items()}
-            _check_keys(item, values, source, line)
-            if accepted is not None and (unknown := accepted.unknown(list(map(str, item)), "key")):
-                raise source.fail(f"{unknown}; {accepted.accepted_list('key')}", line)
-            yield RawRow(number, line, values)
-            line += buffer.count("\n", position, end)
-            position = end
-        buffer = buffer[position:]
-        if not chunk:
-            break
-    if not lines and not closed:
-        raise source.fail("is not valid JSON: the array is not closed", line)
-    if number == 0:
-        raise source.fail("holds no rows")
-
-
-def _skip_space(text: str, position: int, line: int, *, allow_comma: bool) -> tuple[int, int]:
-    while position < len(text) and (
-        text[position] in " \t\r\n" or (allow_comma and text[position] == ",")
-    ):
-        if text[position] == "\n":
-            line += 1
-        position += 1
-    return position, line
-
-
-def _check_keys(item: dict[str, Any], values: dict[str, Any], source: RowsFile, line: int) -> None:
-    if len(values) != len(item):
-        raise source.fail("an object names one field twice (case or alias)", line)

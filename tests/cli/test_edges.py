@@ -205,3 +205,19 @@ def test_a_soap_only_status_is_sent_over_soap(cli, soap):
     result = cli("partners", "count", "111111", "--status", "problem", "--json")
     assert result.code == 0, result.err
     assert result.json()["status"] == "Problem"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ('{"ecGridId": 1e400}', "the number 1e400 is out of range for JSON"),
+        ('{"ecGridId": NaN}', "NaN is not JSON"),
+    ],
+)
+def test_an_input_body_json_cannot_carry_is_a_usage_error(cli, backend, tmp_path, body, problem):
+    path = tmp_path / "body.json"
+    path.write_text(body)
+    result = cli("api", "POST", "/v2/partners/count", "--input", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"error: --input {path} is not valid JSON: {problem}\n"
+    assert backend.calls == []

@@ -270,7 +270,7 @@ def test_a_use_type_the_soap_api_cannot_set_is_refused_before_any_request(
     result = cli(command, "-f", str(path), *(["--yes"] if command == "apply" else []))
     assert (result.code, result.out) == (2, "")
     assert result.err == (
-        f"error: 1 problem(s) in {path}, nothing was sent: line 6 (ids[0].partners[1]): "
+        f"error: 1 problem(s) in -f {path}, nothing was sent: line 6 (ids[0].partners[1]): "
         "the SOAP API has no use type for a new ECGrid ID; leave use_type out\n"
     )
     assert soap.calls == []
@@ -309,3 +309,31 @@ def test_plan_with_unresolvable_partners_of_mixed_kinds_exits_1(cli, backend, tm
     result = cli("plan", "-f", str(path), "--json")
     assert result.code == 1
     assert result.err_json()["error"]["code"] == "PlanError"
+
+
+@pytest.mark.parametrize(
+    ("onboard", "problem"),
+    [
+        (
+            "use_type = 1",
+            "invalid onboard.use_type 1: choose one of Test, Production, TestAndProduction",
+        ),
+        ('description = ["x"]', "onboard.description must be text, not ['x']"),
+    ],
+)
+def test_an_onboard_value_of_the_wrong_type_is_a_usage_error(
+    cli, backend, tmp_path, onboard, problem
+):
+    """A number where a word belongs crashed with "unexpected error: AttributeError"."""
+    path = tmp_path / "partners.toml"
+    path.write_text(
+        'version = 1\n[[ids]]\necgrid_id = 111111\npartners = [\n  { qualifier = "ZZ", '
+        f'id = "NEWCO", onboard = {{ mailbox = 1002, {onboard} }} }},\n]\n'
+    )
+    result = cli("plan", "-f", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: 1 problem(s) in -f {path}, nothing was sent: "
+        f"line 5 (ids[0].partners[0]): {problem}\n"
+    )
+    assert backend.calls == []

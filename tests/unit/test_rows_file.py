@@ -89,8 +89,33 @@ def test_json_lines(tmp_path):
 
 
 def test_json_values_keep_their_types(tmp_path):
-    rows = read(write(tmp_path, '[{"from": 7, "x": null, "y": [1], "z": true}]'))
-    assert rows[0][2] == {"from": 7, "x": None, "y": [1], "z": True}
+    rows = read(write(tmp_path, '[{"from": 7, "x": null, "y": 1.5, "z": "s"}]'))
+    assert rows[0][2] == {"from": 7, "x": None, "y": 1.5, "z": "s"}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('["a", {"b": 2}]', "field 'id' must be a string, a number or null, not a list"),
+        ('{"a": 1}', "field 'id' must be a string, a number or null, not an object"),
+        ("true", "field 'id' must be a string, a number or null, not true/false"),
+        ("NaN", "field 'id': nan is not a number JSON can carry"),
+        ("1e400", "field 'id': inf is not a number JSON can carry"),
+    ],
+)
+def test_json_values_that_are_not_plain_are_refused_with_their_line(tmp_path, value, problem):
+    """They used to become Python text (``['a', {'b': 2}]``) and be sent to the server."""
+    path = write(tmp_path, '[\n{"qualifier": "ZZ", "id": ' + value + "}\n]")
+    with pytest.raises(UsageError) as info:
+        read(path)
+    assert info.value.message == f"--file {path} line 2: {problem}"
+
+
+def test_a_json_key_given_twice_is_refused(tmp_path):
+    path = write(tmp_path, '{"qualifier": "01", "id": "PARTNERCO", "id": "WIDGET"}\n')
+    with pytest.raises(UsageError) as info:
+        read(path)
+    assert info.value.message == f"--file {path} line 1: an object names the field 'id' twice"
 
 
 def test_a_file_can_be_read_twice(tmp_path):
