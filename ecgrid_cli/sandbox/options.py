@@ -17,6 +17,10 @@ DEFAULT_TOKEN_TTL = 3600.0
 DEFAULT_PARCEL_SECONDS = 3.0
 
 
+# The files a sandbox keeps beside its database (runfiles.py, dblock.py).
+RUN_FILE_SUFFIXES = (".pid", ".log", ".lock")
+
+
 def default_db_path() -> Path:
     """``$XDG_DATA_HOME/ecgrid/sandbox.db``, else ``~/.local/share/ecgrid/sandbox.db``."""
     base = os.environ.get("XDG_DATA_HOME", "")
@@ -73,6 +77,13 @@ class SandboxOptions:
                 raise ValueError(
                     f"invalid {_flag(name)} {value!r}: choose one of {', '.join(choices)}"
                 )
+        if self.db_path and self.db_path.lower().endswith(RUN_FILE_SUFFIXES):
+            # Another sandbox's pid, log or lock file: --reset would overwrite it.
+            raise ValueError(
+                f"invalid --db {self.db_path!r}: names ending in "
+                f"{', '.join(RUN_FILE_SUFFIXES)} belong to a sandbox's own files; "
+                "choose a name ending in .db"
+            )
         if not 0 <= self.port <= 65535:
             raise ValueError(f"invalid --port {self.port}: expected 0 to 65535")
         if not self.api_key or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in self.api_key):

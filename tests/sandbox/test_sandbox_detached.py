@@ -225,3 +225,20 @@ def test_a_database_that_cannot_be_created_is_a_one_line_usage_error(cli, home) 
     assert result.err == f"error: cannot use the database {db}: File exists\n"
     stop = cli("sandbox", "stop", "--db", db)
     assert (stop.code, stop.err) == (0, "no background sandbox was running\n")
+
+
+@pytest.mark.parametrize("suffix", [".pid", ".log", ".lock", ".PID"])
+def test_a_db_named_like_a_run_file_is_refused(cli, home, suffix) -> None:
+    """`--db b.pid --reset` overwrote a running sandbox's pid file, orphaning it."""
+    running = home / "b.db"
+    pid, _url = _started(cli("sandbox", "serve", "--detach", "--port", "0", "--db", str(running)))
+    clash = home / f"b{suffix}"
+    before = (home / "b.pid").read_bytes()
+    result = cli("sandbox", "serve", "--detach", "--reset", "--port", "0", "--db", str(clash))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"error: invalid --db '{clash}': names ending in .pid, .log, .lock belong to a "
+        "sandbox's own files; choose a name ending in .db\n"
+    )
+    assert (home / "b.pid").read_bytes() == before
+    assert cli("sandbox", "stop", "--db", str(running)).err == f"stopped the sandbox (pid {pid})\n"
