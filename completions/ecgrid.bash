@@ -32,8 +32,8 @@ _ecgrid() {
         "config") words="get list set use --help -h" ;;
         "config get") words="--json --jq --header --help -h api-key api base-url ecgrid-id timeout retries" ;;
         "config list") words="--json --jq --header --help -h" ;;
-        "config set") words="--help -h api-key api base-url ecgrid-id timeout retries" ;;
-        "config use") words="--help -h $(ecgrid completion-values profiles 2>/dev/null)" ;;
+        "config set") words="--json --jq --header --help -h api-key api base-url ecgrid-id timeout retries" ;;
+        "config use") words="--json --jq --header --help -h $(ecgrid completion-values profiles 2>/dev/null)" ;;
         "ids") words="create find get tp-move --help -h" ;;
         "ids create") words="--qualifier -q --id -i --mailbox -m --description -d --use-type --json --jq --header --help -h" ;;
         "ids find") words="--qualifier -q --id -i --json --jq --header --help -h" ;;

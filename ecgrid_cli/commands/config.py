@@ -118,7 +118,6 @@ def _parse_value(app_ctx: context.AppContext, stored: str, value: str | None) ->
 @command(
     app,
     "set",
-    output=False,
     examples=[
         "ecgrid --profile prod config set api-key",
         "printf '%s\\n' \"$KEY\" | ecgrid --profile prod config set api-key -",
@@ -221,7 +220,7 @@ from ecgrid_cli.output.views import Column  # noqa: E402
 _SOURCE_COLUMN = (Column("source", "SOURCE"),)
 
 
-@command(app, "use", output=False, examples=["ecgrid config use prod", "ecgrid config use sandbox"])
+@command(app, "use", examples=["ecgrid config use prod", "ecgrid config use sandbox"])
 def use(ctx: typer.Context, profile: Annotated[str, typer.Argument(metavar="PROFILE")]) -> Result:
     """Make PROFILE the default profile."""
     path = config_file.config_path()

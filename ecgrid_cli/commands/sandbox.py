@@ -218,7 +218,13 @@ def stop(
     from ecgrid_cli.sandbox import stop_detached
 
     pid = stop_detached(db)
-    context.get(ctx).io.err(
+    app_ctx = context.get(ctx)
+    if app_ctx.flags.json:  # `ecgrid --json sandbox stop`
+        import json
+
+        lines(app_ctx.io, json.dumps({"stopped": pid is not None, "pid": pid}, indent=2))
+        return
+    app_ctx.io.err(
         f"stopped the sandbox (pid {pid})" if pid else "no background sandbox was running"
     )
 

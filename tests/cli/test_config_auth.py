@@ -488,3 +488,7 @@ def test_config_use_and_set_answer_global_json_with_a_document(cli, config_path)
     }
     plain = cli("config", "use", "prod")
     assert (plain.code, plain.out, plain.err) == (0, "", "default profile is now 'prod'\n")
+    after = cli("config", "use", "sandbox", "--json")  # --json after the sub-command too
+    assert (after.code, after.err) == (0, "")
+    assert after.json()["defaultProfile"] == "sandbox"
+    assert cli("config", "set", "retries", "3", "--jq", ".value").out == "3\n"

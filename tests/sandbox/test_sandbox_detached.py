@@ -132,6 +132,11 @@ def test_global_json_gets_the_started_sandbox_as_a_document(cli, home) -> None:
     assert document["apiKey"] == "sandbox-key-0000"
     assert document["stop"] == f"ecgrid sandbox stop --db {db}"
     assert answers(document["url"])
+    stopped = cli("--json", "sandbox", "stop", "--db", str(db))
+    assert (stopped.code, stopped.err) == (0, "")
+    assert json.loads(stopped.out) == {"stopped": True, "pid": document["pid"]}
+    again = cli("--json", "sandbox", "stop", "--db", str(db))
+    assert json.loads(again.out) == {"stopped": False, "pid": None}
 
 
 def test_a_pid_file_of_another_database_is_never_used(home) -> None:
