@@ -10,14 +10,18 @@ from typing import Any
 
 from ecgrid_cli.errors import EcgridError, UsageError
 
-# jq sees the process environment ($ENV, env): variables whose names say they hold a
-# secret (the API key, a CI token, a password) are hidden from it.
-_SECRET_NAME = re.compile(r"KEY|TOKEN|PASSW|SECRET|SESSION|CREDENTIAL|AUTH", re.IGNORECASE)
+# jq sees the process environment ($ENV, env). Secrets hide under any name (MYSQL_PWD,
+# GITHUB_PAT, a DATABASE_URL with a password), so jq sees only variables known to hold
+# none: the locale, the user and the paths, and the tool's own non-secret settings.
+_SHOWN = re.compile(
+    r"(HOME|USER|LOGNAME|SHELL|PATH|PWD|LANG|LANGUAGE|LC_[A-Z]+|TERM|TZ|TMPDIR|HOSTNAME"
+    r"|ECGRID_(PROFILE|API|ECGRID_ID|TIMEOUT|RETRIES|PAGER|CONFIG))"
+)
 
 
 @contextlib.contextmanager
 def _secrets_hidden() -> Iterator[None]:
-    hidden = {name: value for name, value in os.environ.items() if _SECRET_NAME.search(name)}
+    hidden = {name: value for name, value in os.environ.items() if not _SHOWN.fullmatch(name)}
     for name in hidden:
         del os.environ[name]
     try:

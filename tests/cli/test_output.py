@@ -104,13 +104,22 @@ def test_global_jq(cli, world):
 
 
 def test_jq_cannot_read_secrets_from_the_environment(cli, world, monkeypatch):
-    """$ENV and env in a --jq expression do not see the API key or a CI token."""
-    monkeypatch.setenv("GITHUB_TOKEN", "ghp-token-from-ci-0123")
-    monkeypatch.setenv("ECGRID_TEST_MARKER", "visible")
-    expression = "[$ENV.ECGRID_API_KEY, env.GITHUB_TOKEN, $ENV.ECGRID_TEST_MARKER, .ecGridId]"
+    """$ENV and env in a --jq expression see no secret, whatever its variable's name."""
+    secrets = {
+        "GITHUB_TOKEN": "ghp-token-from-ci-0123",
+        "MYSQL_PWD": "mysql-password-0123",
+        "DATABASE_URL": "postgres://app:db-password-0123@db/app",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ECGRID_TIMEOUT", "7")
+    expression = (
+        "[$ENV.ECGRID_API_KEY, env.GITHUB_TOKEN, $ENV.MYSQL_PWD, $ENV.DATABASE_URL, "
+        "$ENV.ECGRID_TIMEOUT, ($ENV.HOME | type), .ecGridId]"
+    )
     result = cli("ids", "get", "334455", "--jq", expression)
     assert (result.code, result.err) == (0, "")
-    assert json.loads(result.out) == [None, None, "visible", 334455]
+    assert json.loads(result.out) == [None, None, None, None, "7", "string", 334455]
     assert os.environ["GITHUB_TOKEN"] == "ghp-token-from-ci-0123"  # hidden only from jq
 
 
