@@ -254,6 +254,8 @@ def _target(raw: Any, default_from: int | None) -> Target:
     values = raw.values
     try:
         if str(values.get("interconnect_id") or "").strip():
+            if any(str(values.get(key) or "").strip() for key in ("qualifier", "id")):
+                raise UsageError("give interconnect_id, or qualifier and id, not both")
             return Target(
                 interconnect_id=validation.positive_id(values["interconnect_id"], "interconnect_id")
             )

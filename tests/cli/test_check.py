@@ -284,3 +284,15 @@ def test_an_ambiguous_partner_says_how_check_can_name_the_interconnect(cli, back
         "error: 2 Active ECGrid IDs match ZZ/TWINCO: 600001 (Twin A), 600002 (Twin B); "
         "choose one with the interconnect's ID (ecgrid interconnect check INTERCONNECT_ID)\n"
     )
+
+
+def test_check_file_row_with_an_interconnect_and_a_qid_is_refused(cli, backend, tmp_path):
+    """The QID was ignored (a row naming 87001 and another partner's QID checked 87001)."""
+    path = tmp_path / "ics.csv"
+    path.write_text("interconnect_id,qualifier,id\n87001,ZZ,QUIETCO\n")
+    result = cli("interconnect", "check", "--file", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: line 2 (row 1): give interconnect_id, or qualifier and id, not both\n"
+    )
+    assert backend.calls == []
