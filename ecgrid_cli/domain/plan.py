@@ -28,8 +28,8 @@ from ecgrid_cli.domain.desired_state import DesiredPartner, DesiredState
 from ecgrid_cli.domain.queries import choose_partner, find_partner
 from ecgrid_cli.domain.setup import Onboarding
 from ecgrid_cli.domain.workers import stream_map
-from ecgrid_cli.errors import EcgridError, NotFoundError
-from ecgrid_cli.statuses import interconnect_status_for, is_live
+from ecgrid_cli.errors import EcgridError, NotFoundError, UsageError
+from ecgrid_cli.statuses import creation_refusal, interconnect_status_for, is_live
 
 if TYPE_CHECKING:
     from ecgrid_cli.api.models import Interconnect
@@ -103,7 +103,7 @@ def make_plan(
         number, wanted = numbered
         gate.acquire()
         try:
-            item = _item(backend, wanted, live[wanted.sender], api)
+            item = _creatable(backend, _item(backend, wanted, live[wanted.sender], api))
         finally:
             gate.release()
         on_progress()
@@ -196,6 +196,16 @@ def _item(
         item.action = DRIFT
     else:
         item.action = UNCHANGED
+    return item
+
+
+def _creatable(backend: Backend, item: PlanItem) -> PlanItem:
+    """A create the API cannot make (its expected status) is an error now, not at apply."""
+    if item.action in CHANGES:
+        initial = backend.capabilities.initial_statuses
+        refusal = creation_refusal(backend.api, item.expected_status, initial)
+        if refusal:
+            item.action, item.error = ERROR, UsageError(refusal, code="StatusNotCreatable")
     return item
 
 

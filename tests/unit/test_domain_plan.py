@@ -425,3 +425,24 @@ def test_applying_a_plan_twice_changes_nothing_the_second_time(server, tmp_path)
     second = list(apply_plan(server, plan, prune=False, gate=AdaptiveGate(2, 2)))
     assert {a.outcome for a in second} == {"existing"}
     assert server.count("create_interconnect") == creates
+
+
+def test_a_create_in_a_status_the_api_cannot_create_is_an_error_item(server, tmp_path):
+    """It said "would create", and apply then failed on the server (exit 1, "re-run")."""
+    text = (
+        "version = 1\n[[ids]]\necgrid_id = 111111\npartners = [\n"
+        '  { qualifier = "01", id = "PARTNERCO", status = "Terminated" },\n'
+        '  { qualifier = "12", id = "5551234567", status = "Suspended" },\n]\n'
+    )
+    plan = plan_for(server, tmp_path, text)
+    first, second = plan.items[:2]
+    assert (first.action, first.error.code, first.error.kind) == (
+        ERROR,
+        "StatusNotCreatable",
+        "usage",
+    )
+    assert first.error.message == (
+        "the REST API cannot create an interconnect in status Terminated: "
+        "choose one of Development, Active, Preproduction, Suspended"
+    )
+    assert second.action == CREATE  # REST can create a Suspended interconnect
