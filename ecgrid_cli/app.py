@@ -193,10 +193,15 @@ def run(argv: list[str] | None = None, io: IOStreams | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _report(app_ctx, "Interrupted", "interrupted", None)
         return int(ExitCode.INTERRUPTED)
-    except (BrokenPipeError, ReaderGone):
+    except (BrokenPipeError, ReaderGone) as gone:
         # The reader went away (`ecgrid ... | head -1`): it has what it wanted.
-        _silence_stdout()
-        return int(ExitCode.OK)
+        _silence_stdout(app_ctx.io.stdout)
+        finish = getattr(gone, "finish", None)
+        if finish is not None and finish.error is not None:
+            err = finish.error
+            _report(app_ctx, err.code, err.message, err.http_status, err.details)
+            return for_kind(err.kind)
+        return finish.exit_code if finish is not None else int(ExitCode.OK)
     except ClosedStreamError as err:
         _report(app_ctx, "ClosedStream", f"cannot write: {err}", None)
         return int(ExitCode.ERROR)
@@ -272,13 +277,14 @@ def _report_click_error(app_ctx: AppContext, err: Any, args: list[str]) -> int:
     return err.exit_code
 
 
-def _silence_stdout() -> None:
+def _silence_stdout(stream: Any = None) -> None:
     """After a closed pipe (e.g. `| head`), keep Python from complaining at exit."""
     import os
 
     try:
+        fileno = (stream if stream is not None else sys.stdout).fileno()
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, fileno)
     except (OSError, ValueError, AttributeError):
         pass
 

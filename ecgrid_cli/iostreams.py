@@ -53,7 +53,10 @@ class ReaderGone(Exception):
 
     Not an OSError on purpose: Click turns a broken pipe into exit 1 before the
     application sees it, and a closed pipe is a normal end of a run, not a failure.
+    ``finish``: the result's verdict when it was already known (it sets the exit code).
     """
+
+    finish = None
 
 
 class ClosedStreamError(OSError):

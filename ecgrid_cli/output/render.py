@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ecgrid_cli.iostreams import IOStreams
+from ecgrid_cli.iostreams import IOStreams, ReaderGone
 from ecgrid_cli.output.views import (
     Document,
     Finish,
@@ -41,14 +41,22 @@ def render(result: Result, io: IOStreams, options: OutputOptions) -> Finish:
     elif not options.wants_json:
         for note in result.notes:
             io.err(note)
-    if isinstance(result.data, Stream):
-        _render_stream(result, io, options)
-    elif result.data is None and result.view is None:
-        pass  # a command that only reports (config set): notes, no document
-    elif options.wants_json:
-        _write_json(io, result.data, options.jq)
-    else:
-        _render_human(result, io, options)
+    try:
+        if isinstance(result.data, Stream):
+            _render_stream(result, io, options)
+        elif result.data is None and result.view is None:
+            pass  # a command that only reports (config set): notes, no document
+        elif options.wants_json:
+            _write_json(io, result.data, options.jq)
+        else:
+            _render_human(result, io, options)
+    except ReaderGone as gone:
+        # `| head -1`: the reader has what it wanted. A document's verdict is already
+        # known (a plan with errors, drift for --detailed-exitcode): it still decides the
+        # exit code. A stream's is not: it stopped being produced.
+        if not isinstance(result.data, Stream):
+            gone.finish = result.finish() if result.finish else Finish(exit_code=result.exit_code)
+        raise
     finish = result.finish() if result.finish is not None else Finish(exit_code=result.exit_code)
     if not options.wants_json:
         for note in finish.notes:

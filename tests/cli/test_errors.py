@@ -156,7 +156,7 @@ def test_unexpected_exception_is_one_line_not_a_traceback(cli, backend):
 
 def test_broken_pipe_exits_0_silently(cli, backend, monkeypatch):
     silenced = []
-    monkeypatch.setattr("ecgrid_cli.app._silence_stdout", lambda: silenced.append(True))
+    monkeypatch.setattr("ecgrid_cli.app._silence_stdout", lambda stream=None: silenced.append(True))
     backend.fail("get_id", BrokenPipeError())
     result = cli(*GET)
     assert (result.code, result.err) == (0, "")

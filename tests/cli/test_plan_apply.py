@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from cli_support import assert_fits, assert_tsv, assert_whole
+
+from ecgrid_cli.iostreams import IOStreams
 
 DESIRED = """version = 1
 [[ids]]
@@ -337,3 +341,44 @@ def test_an_onboard_value_of_the_wrong_type_is_a_usage_error(
         f"line 5 (ids[0].partners[0]): {problem}\n"
     )
     assert backend.calls == []
+
+
+class _HeadOne(io.StringIO):
+    """stdout read by `head -1`: the first line is taken, then the reader is gone."""
+
+    def write(self, text: str) -> int:
+        if "\n" in self.getvalue():
+            raise BrokenPipeError
+        return super().write(text)
+
+
+def _piped_to_head() -> IOStreams:
+    streams = IOStreams.test()
+    streams.stdout = _HeadOne()
+    return streams
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(("plan",), 4), (("plan", "--detailed-exitcode"), 4), (("plan", "--json"), 4)],
+)
+def test_plan_piped_to_head_keeps_its_exit_code(cli, backend, tmp_path, args, code):
+    """`ecgrid plan ... | head -1` exited 0 although the plan had failed (exit 4)."""
+    path = tmp_path / "partners.toml"
+    path.write_text(
+        'version = 1\n[[ids]]\necgrid_id = 111111\npartners = [\n  { qualifier = "ZZ", '
+        'id = "NOBODY" },\n  { qualifier = "01", id = "PARTNERCO" },\n  { qualifier = "12", '
+        'id = "5551234567" },\n]\n'
+    )
+    streams = _piped_to_head()
+    result = cli(args[0], "-f", str(path), *args[1:], io=streams)
+    assert result.code == code
+    assert "cannot be resolved" in result.err
+
+
+def test_a_listing_piped_to_head_exits_0_silently(cli, backend, tmp_path):
+    backend.add_interconnect(88001, 111111, 334455)
+    backend.add_interconnect(88002, 111111, 123456)
+    result = cli("partners", "list", "111111", io=_piped_to_head())
+    assert (result.code, result.err) == (0, "")
+    assert len(result.out.splitlines()) == 1
