@@ -113,7 +113,7 @@ def isolated(tmp_path_factory, fake: FakeBackend | None = None):
         patch.setenv("ECGRID_CREDENTIAL_STORE", "file")
         patch.setenv("ECGRID_API_KEY", KEY)
         # A closed pipe must not swap the test process's real stdout for /dev/null.
-        patch.setattr("ecgrid_cli.app._silence_stdout", lambda: None)
+        patch.setattr("ecgrid_cli.app._silence_stdout", lambda stream=None: None)
         if fake is not None:
             from ecgrid_cli.api import factory
 
