@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -167,10 +167,8 @@ def serve(
         except RuntimeError as exc:
             raise UsageError(str(exc)) from None
         if context.get(ctx).flags.json:  # `ecgrid --json sandbox serve --detach`
-            import json
-
             started = {"url": base_url, "pid": pid, "apiKey": shown_key, "stop": _stop_command(db)}
-            lines(io, json.dumps(started, indent=2))
+            _print_json(io, started)
             return
         lines(
             io,
@@ -220,13 +218,18 @@ def stop(
     pid = stop_detached(db)
     app_ctx = context.get(ctx)
     if app_ctx.flags.json:  # `ecgrid --json sandbox stop`
-        import json
-
-        lines(app_ctx.io, json.dumps({"stopped": pid is not None, "pid": pid}, indent=2))
+        _print_json(app_ctx.io, {"stopped": pid is not None, "pid": pid})
         return
     app_ctx.io.err(
         f"stopped the sandbox (pid {pid})" if pid else "no background sandbox was running"
     )
+
+
+def _print_json(io: Any, document: dict[str, Any]) -> None:
+    """`--json` for these plain commands: one document on stdout."""
+    import json
+
+    lines(io, json.dumps(document, indent=2))
 
 
 def _stop_command(db: str | None) -> str:

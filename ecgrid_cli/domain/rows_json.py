@@ -131,6 +131,6 @@ def _check_values(item: dict[str, Any], source: RowsFile, line: int) -> None:
         if number and isinstance(value, float) and not math.isfinite(value):
             raise source.fail(f"field {key!r}: {value!r} is not a number JSON can carry", line)
         if not (plain or number):
-            kind = {list: "a list", dict: "an object", bool: "true/false"}.get(type(value), "")
-            kind = kind or ("an object" if isinstance(value, dict) else type(value).__name__)
+            kind = "a list" if isinstance(value, list) else "an object"
+            kind = "true/false" if isinstance(value, bool) else kind
             raise source.fail(f"field {key!r} must be a string, a number or null, not {kind}", line)

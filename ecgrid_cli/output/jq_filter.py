@@ -20,7 +20,7 @@ _SHOWN = re.compile(
 
 
 @contextlib.contextmanager
-def _secrets_hidden() -> Iterator[None]:
+def _environment_narrowed() -> Iterator[None]:
     hidden = {name: value for name, value in os.environ.items() if not _SHOWN.fullmatch(name)}
     for name in hidden:
         del os.environ[name]
@@ -37,7 +37,7 @@ def compile_jq(expression: str) -> Any:
     except ImportError:  # pragma: no cover - jq is a dependency
         raise UsageError("--jq needs the 'jq' Python package: pip install jq") from None
     try:
-        with _secrets_hidden():
+        with _environment_narrowed():
             return jq.compile(expression)
     except ValueError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
@@ -48,7 +48,7 @@ def compile_jq(expression: str) -> Any:
 def apply_jq(expression: str, document: Any) -> list[Any]:
     program = compile_jq(expression)
     try:
-        with _secrets_hidden():
+        with _environment_narrowed():
             return program.input_value(document).all()
     except ValueError as exc:
         raise EcgridError(

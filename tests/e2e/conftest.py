@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -50,22 +49,15 @@ from e2e_support import (
     run_in_terminal,
     stored_secrets,
 )
+from process_env import installed_ecgrid, private_env
 
 EnvExtra = Mapping[str, str | None] | None
 Record = list[tuple[tuple[str, ...], Run]]
 
 
-def find_ecgrid() -> str | None:
-    """The console script installed with the running interpreter, else PATH's."""
-    beside = Path(sys.executable).parent / "ecgrid"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("ecgrid")
-
-
 @pytest.fixture(scope="session")
 def ecgrid_exe() -> str:
-    exe = find_ecgrid()
+    exe = installed_ecgrid()
     if exe is None:
         pytest.fail(
             f"no 'ecgrid' console script beside {sys.executable} or on PATH: run pip install -e ."
@@ -90,31 +82,18 @@ def isolated_env(home: Path, base_url: str | None, env_extra: EnvExtra = None) -
 
     ``env_extra`` values override; a value of None removes the variable.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECGRID_") and k not in _DROPPED}
-    exe = find_ecgrid()
-    if exe is not None:  # `ecgrid` in shell scripts is the one under test
-        env["PATH"] = os.pathsep.join([str(Path(exe).parent), env.get("PATH", "")])
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / "xdg-config"),
-        XDG_CACHE_HOME=str(home / "xdg-cache"),
-        XDG_DATA_HOME=str(home / "xdg-data"),
-        XDG_STATE_HOME=str(home / "xdg-state"),
-        ECGRID_CONFIG=str(home / "ecgrid-config" / "config.toml"),
-        ECGRID_API_KEY=API_KEY,
+    settings: dict[str, str | None] = {
+        "ECGRID_API_KEY": API_KEY,
         # Logins go to a 0600 file under HOME: the tests never touch a real keyring.
-        ECGRID_CREDENTIAL_STORE="file",
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-        ECGRID_PAGER="",
-    )
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "ECGRID_PAGER": "",
+    }
+    exe = installed_ecgrid()
+    if exe is not None:  # `ecgrid` in shell scripts is the one under test
+        settings["PATH"] = os.pathsep.join([str(Path(exe).parent), os.environ.get("PATH", "")])
     if base_url is not None:
-        env["ECGRID_BASE_URL"] = base_url
-    for name, value in (env_extra or {}).items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return env
+        settings["ECGRID_BASE_URL"] = base_url
+    return private_env(home, drop=_DROPPED, settings={**settings, **(env_extra or {})})
 
 
 def launch_sandbox(

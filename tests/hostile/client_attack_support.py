@@ -26,10 +26,8 @@ import os
 import queue
 import re
 import shlex
-import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import sandbox_process
+from process_env import installed_ecgrid, private_env
 
 import ecgrid_cli
 
@@ -65,10 +64,7 @@ def ecgrid_command() -> list[str]:
     override = os.environ.get("ECGRID_HOSTILE_EXE", "").strip()
     if override:
         return shlex.split(override)
-    beside = Path(sys.executable).parent / "ecgrid"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return [str(beside)]
-    found = shutil.which("ecgrid")
+    found = installed_ecgrid()
     if found is None:
         raise RuntimeError("the 'ecgrid' console script is not installed: pip install -e .")
     return [found]
@@ -76,26 +72,7 @@ def ecgrid_command() -> list[str]:
 
 def isolated_env(home: Path, extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """The environment of every process: nothing of the caller's ECGrid set-up."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("ECGRID_") and name not in PROXY_VARIABLES
-    }
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / "xdg-config"),
-        XDG_CACHE_HOME=str(home / "xdg-cache"),
-        XDG_DATA_HOME=str(home / "xdg-data"),
-        XDG_STATE_HOME=str(home / "xdg-state"),
-        ECGRID_CONFIG=str(home / "ecgrid-config" / "config.toml"),
-        ECGRID_CREDENTIAL_STORE="file",
-    )
-    for name, value in (extra or {}).items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return env
+    return private_env(home, drop=PROXY_VARIABLES, settings=extra)
 
 
 class Run(NamedTuple):

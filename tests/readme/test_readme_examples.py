@@ -17,11 +17,11 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sandbox_process
+from process_env import installed_ecgrid, private_env
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -31,8 +31,7 @@ EXAMPLE_KEY = "readme-example-key-0001"
 
 
 def _ecgrid() -> str:
-    beside = Path(sys.executable).parent / "ecgrid"
-    found = str(beside) if beside.exists() else shutil.which("ecgrid")
+    found = installed_ecgrid()
     if found is None:
         pytest.fail("the 'ecgrid' console script is not installed: pip install -e .")
     return found
@@ -137,19 +136,15 @@ def test_every_readme_example_runs_verbatim(api: str, sandbox: str, tmp_path: Pa
     (work / "partners.toml").write_text(toml.group(1), encoding="utf-8")
     (work / "note.json").write_text('{"interconnectId": 87001, "note": "from a file"}\n')
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECGRID_")}
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_STATE_HOME=str(home / "state"),
-        ECGRID_BASE_URL=sandbox,
-        ECGRID_CREDENTIAL_STORE="file",
-        ECGRID_PAGER="cat",
-        KEY=EXAMPLE_KEY,
-        ECGRID_API=api,
-        PATH=f"{Path(_ecgrid()).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    env = private_env(
+        home,
+        settings={
+            "ECGRID_BASE_URL": sandbox,
+            "ECGRID_PAGER": "cat",
+            "KEY": EXAMPLE_KEY,
+            "ECGRID_API": api,
+            "PATH": f"{Path(_ecgrid()).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        },
     )
     blocks = bash_blocks(text)
     assert len(blocks) >= 10, "the README lost its examples"
